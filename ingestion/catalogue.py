@@ -1,0 +1,236 @@
+"""The delivery agreement of feeds.md as data: every feed, its kind, natural key, and each
+column's delivered Chinese header, English warehouse name and value type."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+# Value types, each handled by one normaliser in ingestion.normalise.
+TEXT, CODE, NAME, ID, DATE, AMOUNT, INT, COUNTY, PHONE, DISABILITY_CARD = (
+    "text", "code", "name", "id", "date", "amount", "int", "county", "phone", "disability_card",
+)
+
+# Departments write the ID column under any of these headers.
+ID_HEADER_STEMS = ("身份证号码", "身份证号", "公民身份号码", "证件号码", "身份证件号", "身份证件号码")
+
+
+def normalise_header(header: str) -> str:
+    """Headers compare without spaces and with full-width brackets folded: `乡镇（街道）`,
+    `乡镇 (街道)` and `乡镇(街道)` are one header."""
+    return "".join(unicodedata.normalize("NFKC", str(header or "")).split())
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str
+    type: str = TEXT
+    required: bool = False
+
+    def header_variants(self) -> set[str]:
+        variants = {self.header}
+        if self.type in (ID,):
+            for stem in ID_HEADER_STEMS:
+                if self.header.endswith(stem):
+                    prefix = self.header[: -len(stem)]
+                    variants |= {prefix + s for s in ID_HEADER_STEMS}
+        return {normalise_header(v) for v in variants}
+
+
+@dataclass(frozen=True)
+class PersonRole:
+    """Where a row names a person to link: the columns holding that person's identity."""
+
+    role: str
+    name: str
+    id_number: str
+    sex: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Feed:
+    code: str
+    title: str
+    department: str
+    kind: str  # "snapshot" or "event"
+    columns: tuple[Column, ...]
+    natural_key: tuple[str, ...] = ()
+    roles: tuple[PersonRole, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def warehouse_columns(self) -> list[str]:
+        """Columns of the raw table, after the load metadata: an ID column also keeps its
+        status and the cleaned delivered text."""
+        out: list[str] = []
+        for c in self.columns:
+            out.append(c.name)
+            if c.type == ID:
+                out += [f"{c.name}_status", f"{c.name}_raw"]
+            if c.type == DISABILITY_CARD:
+                out += ["id_number", "id_number_status", "id_number_raw"]
+        return out
+
+
+def C(name: str, header: str, type_: str = TEXT, required: bool = False) -> Column:  # noqa: N802
+    return Column(name, header, type_, required)
+
+
+_PLACE = (C("county", "区县", COUNTY, True), C("township", "乡镇（街道）"), C("village", "村（社区）"))
+_MEMBER = PersonRole("member", "member_name", "member_id_number")
+_PERSON = PersonRole("person", "person_name", "id_number")
+
+FEEDS: tuple[Feed, ...] = (
+    Feed("civil_dibao", "低保对象花名册", "民政局", "snapshot", (
+        *_PLACE, C("household_number", "户编号", TEXT, True), C("head_name", "户主姓名", NAME),
+        C("head_id_number", "户主身份证号", ID), C("member_name", "成员姓名", NAME, True),
+        C("member_id_number", "成员身份证号", ID), C("relation_to_head", "与户主关系", CODE),
+        C("area_type", "城乡类别", CODE), C("covered_members", "保障人数", INT),
+        C("household_monthly_benefit", "月保障金额", AMOUNT),
+        C("income_per_person_monthly", "家庭月人均收入", AMOUNT),
+        C("health_status", "健康状况", CODE), C("work_ability", "劳动能力", CODE),
+        C("is_individual_dibao", "是否单人保", CODE), C("enrolment_date", "纳入日期", DATE),
+        C("roster_status", "状态", CODE, True),
+    ), roles=(_MEMBER,)),
+    Feed("civil_tekun", "特困人员供养名册", "民政局", "snapshot", (
+        *_PLACE, C("person_name", "姓名", NAME, True), C("id_number", "身份证号码", ID),
+        C("sex", "性别", CODE), C("area_type", "城乡类别", CODE),
+        C("support_mode", "供养方式", CODE), C("self_care_ability", "生活自理能力", CODE),
+        C("monthly_basic_living", "月基本生活费", AMOUNT), C("monthly_care", "月照料护理费", AMOUNT),
+        C("enrolment_date", "纳入日期", DATE), C("roster_status", "状态", CODE, True),
+    ), roles=(PersonRole("person", "person_name", "id_number", sex="sex"),)),
+    Feed("civil_marginal", "低保边缘家庭及支出型困难家庭认定名册", "民政局", "snapshot", (
+        *_PLACE, C("household_number", "户编号", TEXT, True), C("head_name", "户主姓名", NAME),
+        C("head_id_number", "户主身份证号", ID), C("member_name", "成员姓名", NAME, True),
+        C("member_id_number", "成员身份证号", ID), C("relation_to_head", "与户主关系", CODE),
+        C("recognition_type", "认定类别", CODE, True), C("recognition_date", "认定日期", DATE),
+        C("income_per_person_monthly", "家庭月人均收入", AMOUNT),
+        C("roster_status", "状态", CODE, True),
+    ), roles=(_MEMBER,)),
+    Feed("civil_temp_assistance", "临时救助记录", "民政局", "event", (
+        C("grant_number", "救助编号", TEXT, True), C("county", "区县", COUNTY, True),
+        C("person_name", "姓名", NAME, True), C("id_number", "身份证号", ID),
+        C("assistance_type", "救助类型", CODE), C("reason", "救助事由"),
+        C("amount", "救助金额", AMOUNT), C("approval_date", "审批日期", DATE, True),
+    ), natural_key=("grant_number",), roles=(_PERSON,)),
+    Feed("civil_verification", "家庭经济状况核对结果", "民政局", "event", (
+        C("verification_number", "核对编号", TEXT, True), C("county", "区县", COUNTY, True),
+        C("head_name", "户主姓名", NAME, True), C("head_id_number", "户主身份证号", ID),
+        C("household_size", "家庭人口数", INT), C("household_income_annual", "家庭年总收入", AMOUNT),
+        C("financial_assets", "金融资产总额", AMOUNT), C("property_count", "房产套数", INT),
+        C("vehicle_count", "机动车辆数", INT), C("business_count", "经营实体数", INT),
+        C("completed_date", "核对完成日期", DATE, True),
+    ), natural_key=("verification_number",),
+        roles=(PersonRole("head", "head_name", "head_id_number"),)),
+    Feed("civil_exits", "退出人员名单", "民政局", "event", (
+        C("county", "区县", COUNTY, True), C("person_name", "姓名", NAME, True),
+        C("id_number", "身份证号", ID), C("former_programme", "原救助类别", CODE, True),
+        C("exit_date", "退出日期", DATE, True), C("exit_reason", "退出原因", CODE),
+        C("income_per_person_at_exit", "退出时家庭月人均收入", AMOUNT),
+    ), natural_key=("id_number", "exit_date"), roles=(_PERSON,)),
+    Feed("civil_visits", "入户走访记录", "民政局", "event", (
+        C("visit_number", "走访编号", TEXT, True), C("visit_date", "走访日期", DATE, True),
+        *_PLACE, C("person_name", "被访人姓名", NAME, True), C("id_number", "身份证号", ID),
+        C("phone", "联系电话", PHONE), C("household_size", "家庭人口数", INT),
+        C("hardship_types", "困难类型"), C("description", "情况描述"),
+        C("assisted_application", "是否协助申报", CODE), C("visitor", "走访人", NAME),
+    ), natural_key=("visit_number",),
+        roles=(PersonRole("person", "person_name", "id_number", phone="phone"),)),
+    Feed("civil_applications", "自主申报登记", "民政局", "event", (
+        C("application_number", "申报编号", TEXT, True),
+        C("application_date", "申报日期", DATE, True), C("channel", "受理渠道", CODE),
+        C("person_name", "申报人姓名", NAME, True), C("id_number", "身份证号", ID),
+        C("phone", "联系电话", PHONE), *_PLACE, C("requested_programme", "申报救助类别", CODE),
+        C("household_size", "家庭人口数", INT),
+        C("self_reported_income_monthly", "自报家庭月收入", AMOUNT),
+        C("hardship_description", "困难情况"), C("processing_status", "办理状态", CODE, True),
+        C("decision_date", "办结日期", DATE),
+    ), natural_key=("application_number",),
+        roles=(PersonRole("person", "person_name", "id_number", phone="phone"),)),
+    Feed("civil_reports", "基层上报登记", "民政局", "event", (
+        C("report_number", "上报编号", TEXT, True), C("report_date", "上报日期", DATE, True),
+        *_PLACE, C("reporter", "上报人", NAME), C("person_name", "姓名", NAME, True),
+        C("id_number", "身份证号", ID), C("phone", "联系电话", PHONE), C("address", "居住地址"),
+        C("hardship_description", "困难情况"),
+    ), natural_key=("report_number",),
+        roles=(PersonRole("person", "person_name", "id_number", phone="phone"),)),
+    Feed("civil_cadre_relatives", "村（社区）干部及近亲属备案表", "民政局", "snapshot", (
+        *_PLACE, C("cadre_name", "干部姓名", NAME, True), C("cadre_id_number", "干部身份证号", ID),
+        C("cadre_position", "职务"), C("relative_name", "近亲属姓名", NAME, True),
+        C("relative_id_number", "近亲属身份证号", ID), C("relationship", "关系", CODE),
+    ), roles=(PersonRole("cadre", "cadre_name", "cadre_id_number"),
+              PersonRole("relative", "relative_name", "relative_id_number"))),
+    Feed("edu_students", "在校学生及资助名单", "教育局", "snapshot", (
+        C("person_name", "学生姓名", NAME, True), C("id_number", "身份证件号", ID),
+        C("sex", "性别", CODE), C("school_name", "学校名称"), C("school_stage", "学段", CODE),
+        C("grade", "年级"), C("county", "户籍区县", COUNTY),
+        C("hardship_recognition", "家庭经济困难认定", CODE), C("aid_programme", "资助项目", CODE),
+        C("aid_amount", "资助金额", AMOUNT), C("school_year", "学年", CODE),
+    ), roles=(PersonRole("person", "person_name", "id_number", sex="sex"),)),
+    Feed("hrss_insurance", "社会保险参保及就业登记", "人社局", "snapshot", (
+        C("person_name", "姓名", NAME, True), C("id_number", "公民身份号码", ID),
+        C("insurance_type", "险种", CODE), C("insurance_status", "参保状态", CODE),
+        C("employer_name", "单位名称"), C("employer_type", "单位性质", CODE),
+        C("monthly_contribution_base", "月缴费基数", AMOUNT), C("monthly_pension", "月养老金", AMOUNT),
+        C("termination_reason", "终止原因", CODE), C("termination_date", "终止日期", DATE),
+        C("employment_status", "就业状态", CODE),
+    ), roles=(_PERSON,)),
+    Feed("housing_safety", "农村低收入群体房屋安全鉴定", "住建局", "snapshot", (
+        *_PLACE, C("head_name", "户主姓名", NAME, True), C("head_id_number", "户主身份证号", ID),
+        C("safety_grade", "房屋安全等级", CODE, True), C("assessment_date", "鉴定日期", DATE),
+        C("included_in_renovation", "是否纳入改造", CODE), C("renovation_status", "改造状态", CODE),
+    ), roles=(PersonRole("head", "head_name", "head_id_number"),)),
+    Feed("housing_property", "房产登记信息", "住建局", "snapshot", (
+        C("person_name", "姓名", NAME, True), C("id_number", "身份证号", ID),
+        C("property_count", "房产套数", INT), C("commercial_property_count", "其中商品房套数", INT),
+        C("last_transaction_date", "最近交易日期", DATE),
+    ), roles=(_PERSON,)),
+    Feed("emergency_disaster", "受灾人员信息", "应急管理局", "event", (
+        C("disaster_number", "灾情编号", TEXT, True), *_PLACE,
+        C("person_name", "姓名", NAME, True), C("id_number", "身份证号", ID),
+        C("disaster_type", "灾害种类", CODE), C("disaster_date", "灾害发生日期", DATE, True),
+        C("damage", "受灾情况", CODE), C("relief_paid", "已发放救助金额", AMOUNT),
+    ), natural_key=("disaster_number", "id_number"), roles=(_PERSON,)),
+    Feed("medins_enrollment", "基本医疗保险参保信息", "医保局", "snapshot", (
+        C("person_name", "姓名", NAME, True), C("id_number", "身份证号", ID),
+        C("insurance_scheme", "参保险种", CODE), C("enrolment_status", "参保状态", CODE),
+        C("subsidy_category", "资助参保类别", CODE), C("person_status", "人员状态", CODE),
+        C("death_date", "死亡日期", DATE),
+    ), roles=(_PERSON,)),
+    Feed("medins_settlements", "医疗费用结算明细", "医保局", "event", (
+        C("settlement_number", "结算流水号", TEXT, True), C("person_name", "姓名", NAME, True),
+        C("id_number", "身份证号", ID), C("visit_type", "就诊类别", CODE),
+        C("institution", "医疗机构名称"), C("admission_date", "入院日期", DATE),
+        C("settlement_date", "结算日期", DATE, True), C("total_cost", "医疗总费用", AMOUNT),
+        C("basic_insurance_paid", "基本医保支付", AMOUNT),
+        C("critical_illness_insurance_paid", "大病保险支付", AMOUNT),
+        C("medical_assistance_paid", "医疗救助支付", AMOUNT), C("out_of_pocket", "个人自付", AMOUNT),
+        C("main_diagnosis", "主要诊断"), C("is_major_disease", "是否重特大疾病", CODE),
+    ), natural_key=("settlement_number",), roles=(_PERSON,)),
+    Feed("rural_monitoring", "脱贫人口及防返贫监测对象", "乡村振兴局", "snapshot", (
+        C("household_code", "户编码", TEXT, True), *_PLACE, C("head_name", "户主姓名", NAME),
+        C("member_name", "成员姓名", NAME, True), C("member_id_number", "证件号码", ID),
+        C("relation_to_head", "与户主关系", CODE), C("household_category", "户类别", CODE, True),
+        C("monitoring_category", "监测对象类别", CODE), C("main_risk", "主要风险", CODE),
+        C("risk_eliminated", "风险是否消除", CODE),
+        C("net_income_per_person_annual", "家庭年人均纯收入", AMOUNT),
+        C("identified_date", "识别日期", DATE),
+    ), roles=(_MEMBER,)),
+    Feed("disability_cards", "持证残疾人信息", "残联", "snapshot", (
+        C("person_name", "姓名", NAME, True),
+        C("disability_card_number", "残疾人证号", DISABILITY_CARD, True), C("sex", "性别", CODE),
+        C("county", "区县", COUNTY), C("disability_category", "残疾类别", CODE),
+        C("disability_level", "残疾等级", CODE), C("living_subsidy", "困难残疾人生活补贴", CODE),
+        C("care_subsidy", "重度残疾人护理补贴", CODE), C("issue_date", "发证日期", DATE),
+        C("card_status", "证件状态", CODE),
+    ), roles=(PersonRole("person", "person_name", "id_number", sex="sex"),)),
+)
+
+FEEDS_BY_CODE: dict[str, Feed] = {f.code: f for f in FEEDS}

@@ -1,0 +1,292 @@
+"""Load one feed's delivery for one month into the warehouse's `raw` schema.
+
+Usable rows go to `raw.<feed_code>` (all text, normalised); rows that cannot be used go to
+`raw.quarantine` with file, row number and the rule they broke. Loading is idempotent: a
+snapshot replaces that month's snapshot, an event replaces the event with the same natural key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingestion import normalise as n
+from ingestion.catalogue import (
+    AMOUNT, CODE, COUNTY, DATE, DISABILITY_CARD, ID, INT, NAME, PHONE, TEXT, Feed,
+    normalise_header,
+)
+from ingestion.errors import FeedFileError
+from ingestion.reader import MAX_CELL_CHARS, DeliveredTable, read_delivered
+
+META_COLUMNS = ["record_id", "delivery_month", "source_file", "source_row", "row_issues"]
+QUARANTINE_COLUMNS = [
+    "feed_code", "delivery_month", "source_file", "source_row", "rule", "detail", "raw_values",
+]
+SUMMARY_MARKERS = {"合计", "总计", "小计"}
+
+_SCALAR: dict[str, Callable[[object], str | None]] = {
+    TEXT: n.normalise_text, CODE: n.normalise_code, NAME: n.normalise_name,
+    DATE: n.normalise_date, AMOUNT: n.normalise_amount, INT: n.normalise_integer,
+    COUNTY: n.normalise_county, PHONE: n.normalise_phone,
+}
+
+
+@dataclass
+class LoadReport:
+    """What one load did; goes to Dagster metadata (counts only, no personal data)."""
+
+    feed_code: str
+    month: str
+    files: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    quarantine_by_rule: dict[str, int] = field(default_factory=dict)
+    id_status_counts: dict[str, int] = field(default_factory=dict)
+    missing_optional_columns: list[str] = field(default_factory=list)
+    unknown_headers: list[str] = field(default_factory=list)
+
+    @property
+    def delivered(self) -> bool:
+        return bool(self.files)
+
+
+def delivered_files(landing_dir: Path, month: str, feed: Feed) -> list[Path]:
+    """`<landing>/<month>/<feed>.<csv|xlsx>` or one file per county `<feed>__<county>.<ext>`."""
+    folder = Path(landing_dir) / month
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx")
+        and (p.stem == feed.code or p.stem.startswith(feed.code + "__"))
+    )
+
+
+def map_headers(table: DeliveredTable, feed: Feed) -> tuple[dict[str, int], list[str], list[str]]:
+    """Column name -> cell index. Raises when a required column is missing."""
+    positions = {normalise_header(h): i for i, h in enumerate(table.headers) if h}
+    mapping: dict[str, int] = {}
+    for column in feed.columns:
+        hit = next((positions[v] for v in column.header_variants() if v in positions), None)
+        if hit is not None:
+            mapping[column.name] = hit
+    missing_required = [c.header for c in feed.columns if c.required and c.name not in mapping]
+    if missing_required:
+        raise FeedFileError(
+            table.path, table.header_row, "missing_required_column",
+            "header lacks " + ", ".join(missing_required),
+        )
+    missing_optional = [c.name for c in feed.columns if c.name not in mapping]
+    known = {v for c in feed.columns for v in c.header_variants()}
+    unknown = [h for h in positions if h not in known]
+    return mapping, missing_optional, unknown
+
+
+class RowRejected(Exception):
+    def __init__(self, rule: str, detail: str):
+        super().__init__(detail)
+        self.rule, self.detail = rule, detail
+
+
+def _normalise_id_into(out: dict, name: str, raw: object) -> None:
+    result = n.normalise_id(raw)
+    out[name], out[f"{name}_status"], out[f"{name}_raw"] = result.value, result.status, result.cleaned
+
+
+def normalise_row(feed: Feed, mapping: dict[str, int], cells: list[str | None]) -> tuple[dict, list[str]]:
+    """Warehouse values of one delivered row, and the optional fields that had to be blanked.
+    Raises RowRejected when the row cannot be used."""
+    out: dict[str, str | None] = {}
+    issues: list[str] = []
+    for column in feed.columns:
+        index = mapping.get(column.name)
+        raw = cells[index] if index is not None and index < len(cells) else None
+        if raw is not None and len(raw) > MAX_CELL_CHARS:
+            raise RowRejected("oversized_cell", f"{column.header} holds {len(raw)} characters")
+        if column.type == ID:
+            _normalise_id_into(out, column.name, raw)
+            continue
+        if column.type == DISABILITY_CARD:
+            card = n.normalise_code(raw)
+            out[column.name] = card
+            _normalise_id_into(out, "id_number", card[:18] if card else None)
+            continue
+        try:
+            out[column.name] = _SCALAR[column.type](raw)
+        except ValueError as exc:
+            if column.type == COUNTY:
+                raise RowRejected("county_outside_linfen", f"{column.header}: {exc}") from exc
+            if column.required:
+                raise RowRejected(f"invalid_{column.name}", f"{column.header}: {exc}") from exc
+            out[column.name] = None
+            issues.append(f"{column.name}: {exc}")
+        if column.required and out[column.name] is None:
+            raise RowRejected("missing_required_value", f"{column.header} is blank")
+    return out, issues
+
+
+def natural_key(feed: Feed, values: dict) -> str | None:
+    parts = []
+    for name in feed.natural_key:
+        value = values.get(name)
+        if feed.column(name).type == ID:
+            value = value or values.get(f"{name}_raw")
+        if not value:
+            return None
+        parts.append(value)
+    return "|".join(parts)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict], list[dict], LoadReport]:
+    """Normalise every row of the month's files; no database access."""
+    report = LoadReport(feed.code, month, files=[p.name for p in files])
+    records: list[dict] = []
+    quarantine: list[dict] = []
+    seen_keys: dict[str, tuple[int, str]] = {}
+
+    def reject(path: Path, row: int, rule: str, detail: str, cells: list) -> None:
+        quarantine.append({
+            "feed_code": feed.code, "delivery_month": month, "source_file": path.name,
+            "source_row": row, "rule": rule, "detail": detail,
+            "raw_values": json.dumps(cells, ensure_ascii=False),
+        })
+        report.quarantine_by_rule[rule] = report.quarantine_by_rule.get(rule, 0) + 1
+
+    for path in files:
+        table = read_delivered(path, feed)
+        mapping, missing_optional, unknown = map_headers(table, feed)
+        report.missing_optional_columns = sorted(set(report.missing_optional_columns) | set(missing_optional))
+        report.unknown_headers = sorted(set(report.unknown_headers) | set(unknown))
+        seen_rows: dict[tuple, int] = {}
+        width = len(table.headers)
+        for row_number, cells in table.rows:
+            if all(c is None or not str(c).strip() for c in cells):
+                continue
+            report.rows_read += 1
+            if any((c or "").strip() in SUMMARY_MARKERS for c in cells[:4]):
+                reject(path, row_number, "summary_row", "合计/总计 row, not a record", cells)
+                continue
+            if len(cells) > width and any(c not in (None, "") for c in cells[width:]):
+                reject(path, row_number, "ragged_row", f"{len(cells)} cells under {width} headers", cells)
+                continue
+            if len(cells) < width and table.encoding != "xlsx":
+                reject(path, row_number, "ragged_row", f"{len(cells)} cells under {width} headers", cells)
+                continue
+            fingerprint = tuple(cells)
+            if fingerprint in seen_rows:
+                reject(path, row_number, "exact_duplicate", f"same as row {seen_rows[fingerprint]}", cells)
+                continue
+            seen_rows[fingerprint] = row_number
+            try:
+                values, issues = normalise_row(feed, mapping, cells)
+            except RowRejected as exc:
+                reject(path, row_number, exc.rule, exc.detail, cells)
+                continue
+            if feed.kind == "event":
+                key = natural_key(feed, values)
+                if key is None:
+                    reject(path, row_number, "missing_natural_key",
+                           "natural key " + "+".join(feed.natural_key) + " incomplete", cells)
+                    continue
+                content = json.dumps(values, sort_keys=True, ensure_ascii=False)
+                if key in seen_keys:
+                    first_row, first_content = seen_keys[key]
+                    rule = "duplicate_natural_key" if content == first_content else "conflicting_natural_key"
+                    reject(path, row_number, rule, f"same natural key as row {first_row}", cells)
+                    continue
+                seen_keys[key] = (row_number, content)
+                record_id = f"{feed.code}:{_digest(key)}"
+            else:
+                record_id = f"{feed.code}:{month}:{path.stem}:{row_number}"
+            values.update(record_id=record_id, delivery_month=month, source_file=path.name,
+                          source_row=str(row_number), row_issues="; ".join(issues) or None)
+            records.append(values)
+            for role in feed.roles:
+                status = values[f"{role.id_number}_status"]
+                report.id_status_counts[status] = report.id_status_counts.get(status, 0) + 1
+    report.rows_loaded = len(records)
+    report.rows_quarantined = len(quarantine)
+    return records, quarantine, report
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
+    """Create the raw schema, the feed's table, the quarantine and the load log if missing."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    columns = ", ".join(f"{_ident(c)} VARCHAR" for c in META_COLUMNS + feed.warehouse_columns())
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{_ident(feed.code)} ({columns})")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS raw.quarantine (feed_code VARCHAR, delivery_month VARCHAR, "
+        "source_file VARCHAR, source_row INTEGER, rule VARCHAR, detail VARCHAR, raw_values VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS raw.load_log (feed_code VARCHAR, delivery_month VARCHAR, "
+        "files VARCHAR, rows_read INTEGER, rows_loaded INTEGER, rows_quarantined INTEGER, "
+        "loaded_at TIMESTAMP)"
+    )
+
+
+def write_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, month: str,
+                   records: list[dict], quarantine: list[dict], report: LoadReport) -> None:
+    """Replace this delivery in one transaction: all of it lands, or none of it."""
+    table = f"raw.{_ident(feed.code)}"
+    columns = META_COLUMNS + feed.warehouse_columns()
+    incoming = pa.table({c: pa.array([r.get(c) for r in records], pa.string()) for c in columns})
+    rejected = pa.table({
+        c: pa.array([q[c] for q in quarantine], pa.int32() if c == "source_row" else pa.string())
+        for c in QUARANTINE_COLUMNS
+    })
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("incoming_rows", incoming)
+        con.register("incoming_quarantine", rejected)
+        if feed.kind == "snapshot":
+            con.execute(f"DELETE FROM {table} WHERE delivery_month = ?", [month])
+        else:
+            con.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM incoming_rows)")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
+        con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?",
+                    [feed.code, month])
+        con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM incoming_quarantine")
+        con.execute("DELETE FROM raw.load_log WHERE feed_code = ? AND delivery_month = ?",
+                    [feed.code, month])
+        con.execute(
+            "INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [feed.code, month, ",".join(report.files), report.rows_read, report.rows_loaded,
+             report.rows_quarantined, datetime.now(UTC).replace(tzinfo=None)],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("incoming_rows")
+        con.unregister("incoming_quarantine")
+
+
+def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, month: str) -> LoadReport:
+    """Load the month's delivery of one feed. A month without the feed keeps the previous
+    snapshot in force (the report says `delivered=False`). Every file is parsed before
+    anything is written, so a bad file leaves the warehouse as it was."""
+    ensure_tables(con, feed)
+    files = delivered_files(landing_dir, month, feed)
+    if not files:
+        return LoadReport(feed.code, month)
+    records, quarantine, report = parse_delivery(feed, month, files)
+    write_delivery(con, feed, month, records, quarantine, report)
+    return report

@@ -1,0 +1,251 @@
+"""Normalisers for the values department files deliver (feeds.md, "What real department files
+look like"). Each takes the delivered text and returns the warehouse form, or raises
+`ValueError` with a message that never repeats a whole ID number.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+
+# GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+_EXCEL_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d{1,2}$")
+_WHITESPACE = re.compile(r"\s+")
+_NAME_DOTS = str.maketrans({".": "·", "•": "·", "・": "·", "‧": "·", "．": "·", "∙": "·"})
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+class IdStatus:
+    """What the normaliser could make of a delivered ID number."""
+
+    VALID = "valid"
+    CONVERTED_15 = "converted_15"  # first-generation 15-digit number, upgraded to 18
+    CHECKSUM_INVALID = "checksum_invalid"  # 18 characters, but a digit is mistyped
+    BIRTH_DATE_INVALID = "birth_date_invalid"
+    EXCEL_DAMAGED = "excel_damaged"  # 4.10102E+17: digits lost by Excel, not recoverable
+    MALFORMED = "malformed"
+    BLANK = "blank"
+
+    USABLE = (VALID, CONVERTED_15)
+
+
+@dataclass(frozen=True)
+class NormalisedId:
+    """`value` is the 18-character number when it is usable, `cleaned` what was delivered
+    after removing spaces, full-width forms and Excel's `.0`, for fuzzy linkage."""
+
+    value: str | None
+    cleaned: str | None
+    status: str
+
+
+def mask_id(id_number: str | None) -> str:
+    """First 6 and last 4 characters shown, as county workbooks and logs require."""
+    if not id_number:
+        return ""
+    if len(id_number) <= 10:
+        return "*" * len(id_number)
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+def id_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK_CHARS[total % 11]
+
+
+def _valid_birth(yyyymmdd: str) -> bool:
+    try:
+        born = datetime.strptime(yyyymmdd, "%Y%m%d").date()
+    except ValueError:
+        return False
+    return date(1890, 1, 1) <= born <= date(2030, 12, 31)
+
+
+def _clean_text(raw: object) -> str:
+    text = unicodedata.normalize("NFKC", str(raw))
+    return _WHITESPACE.sub("", text).strip("'\"`")
+
+
+def normalise_id(raw: object) -> NormalisedId:
+    """Normalise a delivered ID number (GB 11643-1999).
+
+    Handles lower-case x, spaces, full-width digits, a leading apostrophe, Excel's trailing
+    `.0`, the 15-digit first-generation form (converted to 18), and recognises Excel's
+    scientific notation (`4.10102E+17`) as damage that cannot be repaired.
+    """
+    if raw is None:
+        return NormalisedId(None, None, IdStatus.BLANK)
+    text = _clean_text(raw).upper()
+    if text in ("", "NONE", "NULL", "NAN", "-", "无"):
+        return NormalisedId(None, None, IdStatus.BLANK)
+    if _EXCEL_SCIENTIFIC.match(text):
+        return NormalisedId(None, text, IdStatus.EXCEL_DAMAGED)
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    if len(text) == 15 and text.isdigit():
+        birth = "19" + text[6:12]
+        if not _valid_birth(birth):
+            return NormalisedId(None, text, IdStatus.BIRTH_DATE_INVALID)
+        first17 = text[:6] + birth + text[12:15]
+        return NormalisedId(first17 + id_check_char(first17), text, IdStatus.CONVERTED_15)
+    if len(text) == 18 and text[:17].isdigit() and (text[17].isdigit() or text[17] == "X"):
+        if not _valid_birth(text[6:14]):
+            return NormalisedId(None, text, IdStatus.BIRTH_DATE_INVALID)
+        if id_check_char(text[:17]) != text[17]:
+            return NormalisedId(None, text, IdStatus.CHECKSUM_INVALID)
+        return NormalisedId(text, text, IdStatus.VALID)
+    return NormalisedId(None, text, IdStatus.MALFORMED)
+
+
+def birth_date_from_id(id_number: str | None) -> str | None:
+    """ISO birth date encoded in an 18-character ID number, when it is a real date."""
+    if not id_number or len(id_number) != 18 or not _valid_birth(id_number[6:14]):
+        return None
+    d = id_number[6:14]
+    return f"{d[:4]}-{d[4:6]}-{d[6:]}"
+
+
+def sex_from_id(id_number: str | None) -> str | None:
+    """男 when the 17th digit is odd, 女 when even (GB 11643-1999)."""
+    if not id_number or len(id_number) != 18 or not id_number[16].isdigit():
+        return None
+    return "男" if int(id_number[16]) % 2 else "女"
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def normalise_date(raw: object) -> str | None:
+    """ISO date from `2023-06-01`, `2023/6/1`, `20230601`, `2023年6月1日`, `2023.06.01`,
+    an Excel serial number or a datetime. Blank is None; anything else raises ValueError."""
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        return raw.date().isoformat()
+    if isinstance(raw, date):
+        return raw.isoformat()
+    text = _clean_text(raw)
+    if text == "":
+        return None
+    if " " in str(raw).strip() or "T" in text:  # "2023-06-01 00:00:00" from a spreadsheet cell
+        text = re.split(r"[ T]", str(raw).strip())[0]
+    serial = text[:-2] if text.endswith(".0") else text
+    if serial.isdigit() and len(serial) <= 5:
+        number = int(serial)
+        if 1 <= number <= 80000:
+            return (_EXCEL_EPOCH + timedelta(days=number)).isoformat()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {text[:20]!r}")
+
+
+def normalise_amount(raw: object) -> str | None:
+    """Decimal text from `1,234.50`, `1234.5元`, `￥1234`; blank means unknown (None), not 0."""
+    if raw is None:
+        return None
+    text = _clean_text(raw).replace(",", "").replace("元", "").replace("¥", "").replace("￥", "")
+    if text == "":
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {text[:20]!r}") from exc
+    if not value.is_finite():
+        raise ValueError(f"not an amount: {text[:20]!r}")
+    return format(value.normalize(), "f") if value != value.to_integral() else str(int(value))
+
+
+def normalise_integer(raw: object) -> str | None:
+    """Whole-number text; `2.0` from a spreadsheet is 2; blank is None."""
+    amount = normalise_amount(raw)
+    if amount is None:
+        return None
+    value = Decimal(amount)
+    if value != value.to_integral():
+        raise ValueError(f"not a whole number: {amount[:20]!r}")
+    return str(int(value))
+
+
+def normalise_name(raw: object) -> str | None:
+    """Person name without inner spaces, full-width forms folded, `·` unified."""
+    if raw is None:
+        return None
+    text = _clean_text(raw).translate(_NAME_DOTS)
+    return text or None
+
+
+def normalise_text(raw: object) -> str | None:
+    """Free text and coded values: full-width forms folded, outer whitespace trimmed."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    return text or None
+
+
+def normalise_code(raw: object) -> str | None:
+    """Coded values (状态, 等级 …): all whitespace removed, full-width folded.
+    Kept in the delivered Chinese; GX checks the domains."""
+    if raw is None:
+        return None
+    text = _clean_text(raw)
+    # NFKC folds the full-width brackets of codes such as 村（社区）代为申报; deliver them
+    # back in the form the agreement uses.
+    text = text.replace("(", "（").replace(")", "）")
+    return text or None
+
+
+def normalise_phone(raw: object) -> str | None:
+    """Digits only; a `.0` from a spreadsheet cell is dropped."""
+    if raw is None:
+        return None
+    text = _clean_text(raw)
+    if text.endswith(".0"):
+        text = text[:-2]
+    digits = re.sub(r"\D", "", text)
+    return digits or None
+
+
+@lru_cache(maxsize=1)
+def county_lookup() -> dict[str, str]:
+    """Every accepted way of writing a county of 临汾市 mapped to its code, built from the
+    `counties` seed so one file holds the reference list."""
+    lookup: dict[str, str] = {}
+    with open(SEEDS_DIR / "counties.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            code, name = row["county_code"], row["county_name"]
+            for form in (code, name, f"临汾市{name}", f"山西省临汾市{name}", f"山西省{name}",
+                         f"山西临汾{name}", f"临汾{name}"):
+                lookup[form] = code
+    return lookup
+
+
+def county_codes() -> list[str]:
+    return sorted(set(county_lookup().values()))
+
+
+def normalise_county(raw: object) -> str | None:
+    """County code from a name, a long name or a code; ValueError outside 临汾市."""
+    if raw is None:
+        return None
+    text = _clean_text(raw)
+    if text.endswith(".0"):
+        text = text[:-2]
+    if text == "":
+        return None
+    code = county_lookup().get(text)
+    if code is None:
+        raise ValueError(f"county not in 临汾市: {text[:30]!r}")
+    return code

@@ -1,0 +1,90 @@
+"""Generate one synthetic month: department feeds in `<out>/landing/<month>/` and the truth in
+`<out>/truth/<month>/` (who every record really is, and the planted alerts)."""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from synthetic.events import Events, assign_programme, month_events
+from synthetic.feeds import Renderer
+from synthetic.noise import Noise
+from synthetic.planted import plant_cases
+from synthetic.population import CityBuilder, counties
+from synthetic.writer import write_feed
+
+
+@dataclass
+class GeneratedMonth:
+    landing_dir: Path
+    truth_dir: Path
+    month: str
+    people: int
+    households: int
+    records: int
+    planted_cases: int
+
+
+def generate_month(out_dir: Path, *, people: int = 20_000, month: str = "2023-06", seed: int = 7,
+                   noise: float = 1.0, planted_per_rule: int = 2) -> GeneratedMonth:
+    """Build a city of about `people` people, render the month's 19 feeds and its truth."""
+    out_dir = Path(out_dir)
+    builder = CityBuilder(people, month, seed)
+    events = Events()
+    households = []
+    while builder.n_people < people:
+        hh = builder.household()
+        assign_programme(builder, hh)
+        households.append(hh)
+    month_events(builder, households, events)
+    planted = plant_cases(builder, events, per_rule=planted_per_rule)
+    seen = {id(h) for h in households}
+    for case in planted:
+        for hh in (case.household, case.person.overrides.get("second_dibao_household")):
+            if hh is not None and id(hh) not in seen:
+                seen.add(id(hh))
+                households.append(hh)
+    for c in events.cadres:
+        if id(c["household"]) not in seen:
+            seen.add(id(c["household"]))
+            households.append(c["household"])
+
+    renderer = Renderer(builder, Noise(random.Random(seed + 1), noise), {c: n for c, n, _ in counties()})
+    renderer.civil_rosters(households)
+    renderer.civil_events(events, month)
+    renderer.departments(households, events)
+
+    landing = out_dir / "landing" / month
+    truth_dir = out_dir / "truth" / month
+    landing.mkdir(parents=True, exist_ok=True)
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    for old in landing.iterdir():
+        old.unlink()
+    write_rng = random.Random(seed + 2)
+    truth_rows: list[dict] = []
+    for feed in renderer.feeds.values():
+        truth_rows += write_feed(feed, landing, month, write_rng, renderer.noise.rates.duplicate_row)
+
+    _write_csv(truth_dir / "records.csv", truth_rows)
+    _write_csv(truth_dir / "people.csv", [
+        dict(truth_person_id=p.pid, truth_household_id=h.hid, name=p.name, id_number=p.id_number,
+             sex=p.sex, birth_date=p.birth.isoformat(), county_code=h.county_code,
+             death_date=p.death_date.isoformat() if p.death_date else "")
+        for h in households for p in h.members])
+    _write_csv(truth_dir / "planted_alerts.csv", [
+        dict(rule_id=rule, truth_person_id=c.person.pid, truth_household_id=c.household.hid,
+             id_number=c.person.id_number, county_code=c.household.county_code, note=c.note)
+        for c in planted for rule in c.rule_ids])
+    return GeneratedMonth(out_dir / "landing", truth_dir, month, sum(len(h.members) for h in households),
+                          len(households), len(truth_rows), len(planted))
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        if not rows:
+            return
+        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        writer.writeheader()
+        writer.writerows(rows)

@@ -1,0 +1,256 @@
+"""Planted cases: households made on purpose so that a rule of domain.md must fire, each with
+the alerts it must raise. The subjects' own records are delivered without noise, so a miss is
+the pipeline's, not the generator's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from synthetic.events import Events
+from synthetic.population import CityBuilder, Household, Person
+
+
+@dataclass
+class PlantedCase:
+    rule_ids: tuple[str, ...]  # every alert the subject must raise
+    person: Person
+    household: Household
+    note: str
+
+
+def _household(b: CityBuilder, programme: str | None, size: int = 2, head_age: int = 50,
+               urban: bool | None = False) -> Household:
+    hh = b.household(size=size, head_age=head_age, urban=urban)
+    s = b.standard(hh)
+    hh.programme = None
+    hh.rural_category = hh.rural_code = None
+    if programme in ("dibao", "tekun"):
+        hh.income_annual = round(0.6 * s * 12 * len(hh.members), -1)
+    elif programme in ("marginal",):
+        hh.income_annual = round(1.2 * s * 12 * len(hh.members), -1)
+    else:
+        hh.income_annual = round(2.5 * s * 12 * len(hh.members), -1)
+    hh.financial_assets, hh.vehicles, hh.businesses = 3000.0, 0, 0
+    if programme:
+        from synthetic.events import _consistent_low_income
+
+        hh.programme = programme
+        hh.tekun_mode = "分散供养" if programme == "tekun" else None
+        hh.enrolment_date = b.d - timedelta(days=400)
+        hh.roster_number = f"{hh.county_code}{b.n_households:08d}"
+        _consistent_low_income(hh)
+    for p in hh.members:
+        p.clean = True
+        p.disability = None
+        p.health = "健康"
+        if p.employment_status in ("登记失业", "就业困难人员"):
+            p.employment_status = "未就业"
+    return hh
+
+
+def _settlement(b: CityBuilder, ev: Events, p: Person, days_ago: int, oop: float,
+                assistance: float, major: str = "否") -> None:
+    when = b.d - timedelta(days=days_ago)
+    ev.settlements.append(dict(person=p, kind="住院", admission=when - timedelta(days=9), date=when,
+                               total=round(oop + assistance + 20000, 2), basic=20000.0, critical=0.0,
+                               assistance=assistance, oop=oop, diagnosis="脑出血", major=major))
+
+
+def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCase]:
+    """Create `per_rule` dedicated cases for every rule of the catalogue."""
+    cases: list[PlantedCase] = []
+    d = b.d
+
+    def add(rules: tuple[str, ...], p: Person, hh: Household, note: str) -> None:
+        cases.append(PlantedCase(rules, p, hh, note))
+
+    def p01(i: int) -> None:
+        hh = _household(b, "dibao")
+        p = hh.members[-1]
+        variant = ["missing", "暂停参保", "无"][i % 3]
+        p.overrides["medins_enrollment"] = variant
+        add(("P01",), p, hh, f"dibao member, medical insurance subsidy not in place ({variant})")
+
+    def p02(i: int) -> None:
+        hh = _household(b, "dibao" if i % 2 == 0 else "marginal")
+        p = hh.head
+        _settlement(b, ev, p, 20, oop=3200.0, assistance=0.0)
+        add(("P02",), p, hh, "low-income inpatient stay without 医疗救助")
+
+    def p03(i: int) -> None:
+        hh = _household(b, "dibao", size=3, head_age=38)
+        child = b.person(hh, "子", "男", 9, hh.head.name[0])
+        child.clean = True
+        child.overrides["edu_students"] = "未认定"
+        add(("P03",), child, hh, "dibao pupil without 家庭经济困难认定 or aid")
+
+    def p04(i: int) -> None:
+        hh = _household(b, "dibao")
+        p = hh.members[-1]
+        p.disability = ("肢体", "二级")
+        p.overrides["disability_cards"] = "no_living_subsidy"
+        add(("P04",), p, hh, "dibao card holder without 困难残疾人生活补贴")
+
+    def p05(i: int) -> None:
+        hh = _household(b, "dibao")
+        hh.overrides["housing_safety"] = ["D级", "C级"][i % 2]
+        add(("P05",), hh.head, hh, f"dibao house {hh.overrides['housing_safety']} not in renovation")
+
+    def p06(i: int) -> None:
+        hh = _household(b, "dibao", head_age=40)
+        p = hh.head
+        p.job, p.employment_status = "resident", "登记失业"
+        add(("P06",), p, hh, "dibao member aged 40 registered unemployed")
+
+    def n01(i: int) -> None:
+        hh = _household(b, None, size=3)
+        hh.overrides["verification_income_factor"] = 0.6
+        ev.verifications.append(dict(household=hh, date=d - timedelta(days=10)))
+        add(("N01",), hh.head, hh, "verification shows income below the dibao standard, not enrolled")
+
+    def n02(i: int) -> None:
+        hh = _household(b, "marginal", size=3)
+        p = hh.members[1]
+        p.disability = ("肢体", "一级")
+        p.overrides["disability_cards"] = "care_subsidy_only"
+        add(("N02",), p, hh, "marginal household member with level-1 disability, not on dibao")
+
+    def n03(i: int) -> None:
+        hh = _household(b, None, size=1, head_age=74)
+        p = hh.head
+        p.job, p.monthly_pension, p.contribution_base = None, None, None
+        add(("N03",), p, hh, "74-year-old living alone, no pension or wage line, not tekun")
+
+    def n04(i: int) -> None:
+        hh = _household(b, "dibao")
+        p = hh.head
+        _settlement(b, ev, p, 45, oop=12500.0, assistance=9000.0)
+        add(("N04",), p, hh, "dibao person with 12,500 yuan out of pocket")
+
+    def n05(i: int) -> None:
+        hh = _household(b, None, urban=True)
+        p = hh.head
+        _settlement(b, ev, p, 45, oop=28000.0, assistance=0.0)
+        add(("N05",), p, hh, "non-low-income person with 28,000 yuan out of pocket")
+
+    def n06(i: int) -> None:
+        hh = _household(b, None, size=3)
+        hh.income_annual = round(0.7 * b.standards[(hh.county_code, False)] * 12 * 3, -1)
+        hh.rural_category, hh.monitoring_category, hh.risk_eliminated = "监测户", "边缘易致贫户", "否"
+        hh.rural_code = f"{hh.county_code}{b.n_households:09d}"
+        add(("N06",), hh.head, hh, "rural monitoring household at risk, low income, no dibao")
+
+    def n07(i: int) -> None:
+        hh = _household(b, None)
+        p = hh.head
+        income = round(1.1 * b.standard(hh), 2)
+        ev.exits.append(dict(person=p, household=hh, programme="dibao", date=d - timedelta(days=150),
+                             reason="主动申请退出", income=income))
+        add(("N07",), p, hh, "left dibao five months ago with income still under 1.5 x S")
+
+    def n08(i: int) -> None:
+        hh = _household(b, None)
+        p = hh.head
+        ev.visits.append(dict(person=p, household=hh, date=d - timedelta(days=60),
+                              types=["重病"], assisted="是"))
+        add(("N08",), p, hh, "visit with 协助申报 sixty days ago, still undecided")
+
+    def u01(i: int) -> None:
+        hh = _household(b, None)
+        p = hh.head
+        ev.disasters.append(dict(number=ev.next_number("ZQ", b.month), person=p, household=hh,
+                                 kind="洪涝", date=d - timedelta(days=12),
+                                 damage=["房屋倒塌", "紧急转移安置"][i % 2], relief=None))
+        add(("U01",), p, hh, "disaster victim without 临时救助")
+
+    def u02(i: int) -> None:
+        hh = _household(b, None, urban=True)
+        p = hh.head
+        _settlement(b, ev, p, 10, oop=8000.0, assistance=0.0, major="是")
+        add(("U02",), p, hh, "major disease inpatient stay, no 临时救助")
+
+    def u03(i: int) -> None:
+        hh = _household(b, "dibao", size=3, head_age=47)
+        deceased = hh.members[1]
+        deceased.death_date = d - timedelta(days=20)
+        ev.exits.append(dict(person=deceased, household=hh, programme="dibao",
+                             date=deceased.death_date, reason="死亡", income=hh.income_per_person_monthly()))
+        add(("U03",), hh.head, hh, "working-age member of a dibao household died")
+
+    def u04(i: int) -> None:
+        hh = _household(b, None)
+        p = hh.head
+        ev.visits.append(dict(person=p, household=hh, date=d - timedelta(days=8),
+                              types=["急难事项"], assisted="否"))
+        add(("U04",), p, hh, "visit found an emergency, no 临时救助")
+
+    def s01(i: int) -> None:
+        hh = _household(b, "dibao")
+        p = hh.members[-1]
+        p.death_date = d - timedelta(days=40)
+        p.overrides["still_on_roster"] = True
+        add(("S01",), p, hh, "died forty days ago, still 在保")
+
+    def s02(i: int) -> None:
+        hh = _household(b, "dibao", head_age=45)
+        p = hh.head
+        p.job, p.contribution_base = "public_institution", 5200.0
+        add(("S02",), p, hh, "dibao member insured through a 事业单位")
+
+    def s03(i: int) -> None:
+        hh = _household(b, "dibao", head_age=66)
+        p = hh.head
+        p.monthly_pension = round(2.2 * b.standard(hh) * len(hh.members), -1)
+        add(("S03",), p, hh, "dibao household pensions above 1.5 x S x covered members")
+
+    def s04(i: int) -> None:
+        hh = _household(b, "dibao")
+        p = hh.head
+        p.properties, p.commercial_properties = 3, 1
+        add(("S04",), p, hh, "dibao member owning three properties")
+
+    def s05(i: int) -> None:
+        hh = _household(b, "dibao", size=1, head_age=70)
+        p = hh.head
+        if i % 2 == 0:
+            p.overrides["also_tekun"] = True
+            add(("S05",), p, hh, "active in both dibao and tekun")
+        else:
+            other = _household(b, "dibao", size=2, head_age=52)
+            p.overrides["second_dibao_household"] = other
+            add(("S05",), p, hh, "in the dibao rosters of two households")
+
+    def s06(i: int) -> None:
+        hh = _household(b, "dibao")
+        cadre_hh = _household(b, None, urban=False)
+        p = hh.members[-1]
+        ev.cadres.append(dict(cadre=cadre_hh.head, relative=p, household=cadre_hh,
+                              position="村委会主任", relationship="兄弟姐妹"))
+        add(("S06",), p, hh, "dibao member recorded as a cadre's relative")
+
+    def s07(i: int) -> None:
+        hh = _household(b, "dibao")
+        hh.overrides["verification_vehicles"] = 1
+        ev.verifications.append(dict(household=hh, date=d - timedelta(days=15)))
+        add(("S07",), hh.head, hh, "dibao household verification shows a vehicle")
+
+    def s08(i: int) -> None:
+        hh = _household(b, "dibao", size=1, head_age=58)
+        p = hh.head
+        p.overrides["roster_id_typo"] = True
+        p.overrides["medins_enrollment"] = "missing"
+        p.phone = None
+        add(("S08", "P01"), p, hh, "roster ID fails its checksum, no other record to resolve it")
+
+    planters: dict[str, Callable[[int], None]] = {
+        "P01": p01, "P02": p02, "P03": p03, "P04": p04, "P05": p05, "P06": p06,
+        "N01": n01, "N02": n02, "N03": n03, "N04": n04, "N05": n05, "N06": n06, "N07": n07,
+        "N08": n08, "U01": u01, "U02": u02, "U03": u03, "U04": u04, "S01": s01, "S02": s02,
+        "S03": s03, "S04": s04, "S05": s05, "S06": s06, "S07": s07, "S08": s08,
+    }
+    for i in range(per_rule):
+        for plant in planters.values():
+            plant(i)
+    return cases
