@@ -1,0 +1,45 @@
+-- One row per person named by a record of any feed (a roster member, a claimant, a cadre and
+-- their relative …): the identity columns Splink compares, before linkage.
+{%- set roles = [
+    {'feed': 'civil_dibao', 'role': 'member', 'name': 'member_name', 'id': 'member_id_number', 'place': 'full'},
+    {'feed': 'civil_tekun', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'full'},
+    {'feed': 'civil_marginal', 'role': 'member', 'name': 'member_name', 'id': 'member_id_number', 'place': 'full'},
+    {'feed': 'civil_temp_assistance', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'place': 'county'},
+    {'feed': 'civil_verification', 'role': 'head', 'name': 'head_name', 'id': 'head_id_number', 'place': 'county'},
+    {'feed': 'civil_exits', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'place': 'county'},
+    {'feed': 'civil_visits', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'phone': 'phone', 'place': 'full'},
+    {'feed': 'civil_applications', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'phone': 'phone', 'place': 'full'},
+    {'feed': 'civil_reports', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'phone': 'phone', 'place': 'full'},
+    {'feed': 'civil_cadre_relatives', 'role': 'cadre', 'name': 'cadre_name', 'id': 'cadre_id_number', 'place': 'full'},
+    {'feed': 'civil_cadre_relatives', 'role': 'relative', 'name': 'relative_name', 'id': 'relative_id_number', 'place': 'full'},
+    {'feed': 'edu_students', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'county'},
+    {'feed': 'hrss_insurance', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
+    {'feed': 'housing_safety', 'role': 'head', 'name': 'head_name', 'id': 'head_id_number', 'place': 'full'},
+    {'feed': 'housing_property', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
+    {'feed': 'emergency_disaster', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'place': 'full'},
+    {'feed': 'medins_enrollment', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
+    {'feed': 'medins_settlements', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
+    {'feed': 'rural_monitoring', 'role': 'member', 'name': 'member_name', 'id': 'member_id_number', 'place': 'full'},
+    {'feed': 'disability_cards', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'county'},
+] -%}
+
+{%- for r in roles %}
+select
+    record_id || '#{{ r.role }}' as person_record_id,
+    record_id,
+    '{{ r.feed }}' as feed_code,
+    source_file,
+    source_row,
+    '{{ r.role }}' as role,
+    {{ r.name }} as person_name,
+    {{ r.id }} as id_number,
+    {{ r.id }}_status as id_number_status,
+    {{ r.id }}_raw as id_number_raw,
+    {{ r.sex if r.sex else 'cast(null as varchar)' }} as sex,
+    {{ r.phone if r.phone else 'cast(null as varchar)' }} as phone,
+    {{ 'county_code' if r.place else 'cast(null as varchar)' }} as county_code,
+    {{ 'township' if r.place == 'full' else 'cast(null as varchar)' }} as township,
+    {{ 'village' if r.place == 'full' else 'cast(null as varchar)' }} as village
+from {{ ref('stg_' ~ r.feed) }}
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}

@@ -1,0 +1,89 @@
+"""Linkage input: each person-bearing record with the columns the model compares — the name
+in toneless pinyin (homophones become equal), and what the ID number says (region, birth date,
+sex) even when its checksum fails."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import polars as pl
+from pypinyin import lazy_pinyin
+
+from ingestion.normalise import birth_date_from_id, sex_from_id
+
+_EXCEL_MANTISSA = re.compile(r"^(\d)\.(\d+)E\+?\d+$")
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐")
+
+
+@lru_cache(maxsize=200_000)
+def name_parts(name: str | None) -> tuple[str | None, str | None, str | None]:
+    """(full pinyin, surname pinyin, given-name pinyin) of a Chinese name, toneless."""
+    if not name:
+        return None, None, None
+    clean = name.replace("·", "")
+    if "·" in name:  # minority names: no surname split
+        full = "".join(lazy_pinyin(clean))
+        return full, None, full
+    split = 2 if clean.startswith(COMPOUND_SURNAMES) else 1
+    surname = "".join(lazy_pinyin(clean[:split]))
+    given = "".join(lazy_pinyin(clean[split:]))
+    return surname + given, surname, given
+
+
+def _id_digits(id_number: str | None, raw: str | None) -> str | None:
+    """The 18 characters to compare: the valid number, else what was delivered if it still
+    has the shape of one (a mistyped digit keeps 17 good ones)."""
+    if id_number:
+        return id_number
+    if raw and len(raw) == 18 and raw[:17].isdigit():
+        return raw
+    return None
+
+
+def _region(id_digits: str | None, raw: str | None) -> str | None:
+    if id_digits:
+        return id_digits[:6]
+    if raw:
+        m = _EXCEL_MANTISSA.match(raw)
+        digits = (m.group(1) + m.group(2)) if m else raw
+        if len(digits) >= 6 and digits[:6].isdigit():
+            return digits[:6]
+    return None
+
+
+def standardise(records: pl.DataFrame) -> pl.DataFrame:
+    """Add the comparison columns to lnk_person_records rows."""
+    rows = records.select(
+        "person_record_id", "person_name", "id_number", "id_number_raw", "id_number_status",
+        "sex", "phone", "county_code", "township", "village",
+    ).to_dicts()
+    out = []
+    for r in rows:
+        full, surname, given = name_parts(r["person_name"])
+        digits = _id_digits(r["id_number"], r["id_number_raw"])
+        out.append({
+            "person_record_id": r["person_record_id"],
+            "person_name": r["person_name"],
+            "name_pinyin": full,
+            "surname_pinyin": surname,
+            "given_pinyin": given,
+            "id_number": r["id_number"],
+            "id_compare": digits,
+            "id_region": _region(digits, r["id_number_raw"]),
+            "id_valid": r["id_number_status"] in ("valid", "converted_15"),
+            "birth_date": birth_date_from_id(digits),
+            "sex": sex_from_id(r["id_number"]) or r["sex"],
+            "phone": r["phone"],
+            "county_code": r["county_code"],
+            "township": r["township"],
+            "village": r["village"],
+        })
+    schema = {k: pl.Boolean if k == "id_valid" else pl.String for k in out[0]} if out else None
+    return pl.DataFrame(out, schema=schema) if out else pl.DataFrame(schema={
+        "person_record_id": pl.String, "person_name": pl.String, "name_pinyin": pl.String,
+        "surname_pinyin": pl.String, "given_pinyin": pl.String, "id_number": pl.String,
+        "id_compare": pl.String, "id_region": pl.String, "id_valid": pl.Boolean,
+        "birth_date": pl.String, "sex": pl.String, "phone": pl.String, "county_code": pl.String,
+        "township": pl.String, "village": pl.String,
+    })
