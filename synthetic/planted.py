@@ -43,6 +43,7 @@ def _household(b: CityBuilder, programme: str | None, size: int = 2, head_age: i
         _consistent_low_income(hh)
     for p in hh.members:
         p.clean = True
+        p.properties, p.commercial_properties = (1 if p is hh.head else 0), 0
         p.disability = None
         p.health = "健康"
         if p.employment_status in ("登记失业", "就业困难人员"):

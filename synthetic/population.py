@@ -216,8 +216,8 @@ class CityBuilder:
                 p.job, p.monthly_pension = "retired", float(self.rng.randrange(2200, 4800, 10))
             else:
                 p.job, p.monthly_pension = "resident", float(self.rng.randrange(130, 260, 5))
-        if age >= 22 and p.relation in ("本人", "配偶"):
-            p.properties = self.rng.choices([0, 1, 2, 3], [25, 62, 10, 3])[0]
+        if age >= 22 and p.relation == "本人" or (p.relation == "配偶" and r() < 0.05):
+            p.properties = self.rng.choices([0, 1, 2, 3], [20, 68, 9, 3])[0]
             p.commercial_properties = min(p.properties, int(hh.urban and r() < 0.7) + (p.properties > 1))
 
     # -- households ---------------------------------------------------------------------

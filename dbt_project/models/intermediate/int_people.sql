@@ -1,0 +1,95 @@
+-- One row per person: the identity, place, death and 低保 standard the records agree on.
+with records as (
+    select * from {{ ref('int_person_records') }}
+),
+
+identity as (
+    select
+        person_key,
+        max(id_number) as id_number,
+        mode(person_name) as person_name,
+        mode(county_code) filter (where feed_code like 'civil_%' or feed_code = 'rural_monitoring') as roster_county_code,
+        mode(county_code) as any_county_code,
+        mode(township) as township,
+        mode(village) as village,
+        min(match_probability) as min_match_probability,
+        bool_or(match_method = 'exact_id') as has_valid_id,
+        count(*) as record_count
+    from records
+    group by person_key
+),
+
+deaths as (
+    select records.person_key, medins.death_date, 'medins_enrollment' as death_source
+    from records
+    inner join {{ ref('stg_medins_enrollment') }} as medins using (record_id)
+    where medins.person_status = '死亡'
+    union all
+    select records.person_key, hrss.termination_date, 'hrss_insurance'
+    from records
+    inner join {{ ref('stg_hrss_insurance') }} as hrss using (record_id)
+    where hrss.termination_reason = '死亡'
+),
+
+first_death as (
+    select person_key, min(death_date) as death_date, string_agg(distinct death_source, ',') as death_source
+    from deaths
+    group by person_key
+),
+
+roster_areas as (
+    select records.person_key, bool_or(rosters.area_type = '城市') as roster_urban
+    from records
+    inner join (
+        select record_id, area_type from {{ ref('stg_civil_dibao') }}
+        union all
+        select record_id, area_type from {{ ref('stg_civil_tekun') }}
+    ) as rosters using (record_id)
+    group by person_key
+),
+
+people as (
+    select
+        identity.person_key,
+        identity.id_number,
+        identity.person_name,
+        coalesce(
+            identity.roster_county_code,
+            identity.any_county_code,
+            (select county_code from {{ ref('counties') }} as c where c.county_code = substr(identity.id_number, 1, 6))
+        ) as county_code,
+        identity.township,
+        identity.village,
+        try_strptime(substr(identity.id_number, 7, 8), '%Y%m%d')::date as birth_date,
+        case when identity.id_number is not null
+            then case when cast(substr(identity.id_number, 17, 1) as integer) % 2 = 1 then '男' else '女' end
+        end as sex,
+        coalesce(roster_areas.roster_urban, false) or coalesce(identity.village like '%社区', false) as is_urban,
+        first_death.death_date,
+        first_death.death_source,
+        identity.min_match_probability,
+        identity.has_valid_id,
+        identity.record_count
+    from identity
+    left join first_death using (person_key)
+    left join roster_areas using (person_key)
+),
+
+standards as (
+    select
+        county_code,
+        area,
+        monthly_standard_yuan,
+        row_number() over (partition by county_code, area order by effective_date desc) as recency
+    from {{ ref('dibao_standards') }}
+    where effective_date <= {{ month_end() }}
+)
+
+select
+    people.*,
+    standards.monthly_standard_yuan as dibao_standard
+from people
+left join standards
+    on standards.county_code = people.county_code
+    and standards.area = case when people.is_urban then 'urban' else 'rural' end
+    and standards.recency = 1

@@ -1,0 +1,42 @@
+-- One row per person: the household it belongs to, from the rosters' household numbers
+-- (户编号 of 低保 and 低保边缘, 户编码 of 乡村振兴); a person on no roster is a household alone.
+with records as (
+    select * from {{ ref('int_person_records') }}
+),
+
+memberships as (
+    select records.person_key, 'civil:' || dibao.county_code || ':' || dibao.household_number as household_ref,
+        dibao.household_number, case when dibao.roster_status = '在保' then 1 else 4 end as priority
+    from records
+    inner join {{ ref('stg_civil_dibao') }} as dibao using (record_id)
+    union all
+    select records.person_key, 'civil:' || marginal.county_code || ':' || marginal.household_number,
+        marginal.household_number, case when marginal.roster_status = '有效' then 2 else 5 end
+    from records
+    inner join {{ ref('stg_civil_marginal') }} as marginal using (record_id)
+    union all
+    select records.person_key, 'rural:' || rural.household_code, rural.household_code, 3
+    from records
+    inner join {{ ref('stg_rural_monitoring') }} as rural using (record_id)
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (partition by person_key order by priority, household_ref) as preference
+    from memberships
+),
+
+people as (
+    select person_key from {{ ref('int_people') }}
+)
+
+select
+    people.person_key,
+    coalesce('H' || substr(md5(ranked.household_ref), 1, 15), 'H' || substr(people.person_key, 2)) as household_key,
+    ranked.household_number,
+    case when ranked.household_ref is null then 'self' else split_part(ranked.household_ref, ':', 1) end as household_source
+from people
+left join ranked
+    on ranked.person_key = people.person_key
+    and ranked.preference = 1

@@ -1,0 +1,116 @@
+-- One row per person: the rosters they are active on and the signals the categories of
+-- domain.md read (verification results, rural monitoring, exits, temporary assistance).
+with records as (
+    select * from {{ ref('int_person_records') }}
+),
+
+people as (
+    select * from {{ ref('int_people') }}
+),
+
+households as (
+    select * from {{ ref('int_person_households') }}
+),
+
+dibao as (
+    select
+        records.person_key,
+        bool_or(dibao.roster_status = '在保') as is_dibao_active,
+        count(distinct dibao.county_code || ':' || dibao.household_number)
+            filter (where dibao.roster_status = '在保') as active_dibao_households,
+        count(distinct dibao.county_code) filter (where dibao.roster_status = '在保') as active_dibao_counties
+    from records
+    inner join {{ ref('stg_civil_dibao') }} as dibao using (record_id)
+    group by records.person_key
+),
+
+tekun as (
+    select
+        records.person_key,
+        bool_or(tekun.roster_status = '在供') as is_tekun_active,
+        max(tekun.support_mode) filter (where tekun.roster_status = '在供') as tekun_support_mode
+    from records
+    inner join {{ ref('stg_civil_tekun') }} as tekun using (record_id)
+    group by records.person_key
+),
+
+marginal as (
+    select
+        records.person_key,
+        bool_or(marginal.roster_status = '有效' and marginal.recognition_type = '低保边缘家庭') as is_marginal_roster,
+        bool_or(marginal.roster_status = '有效' and marginal.recognition_type = '支出型困难家庭') as is_expenditure_roster
+    from records
+    inner join {{ ref('stg_civil_marginal') }} as marginal using (record_id)
+    group by records.person_key
+),
+
+rural as (
+    select
+        records.person_key,
+        bool_or(
+            rural.household_category = '监测户'
+            and rural.monitoring_category in ('脱贫不稳定户', '边缘易致贫户', '突发严重困难户')
+            and rural.risk_eliminated = '否'
+        ) as is_rural_at_risk
+    from records
+    inner join {{ ref('stg_rural_monitoring') }} as rural using (record_id)
+    group by records.person_key
+),
+
+verified_households as (
+    select households.household_key, max(verification.completed_date) as verified_on
+    from records
+    inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
+    inner join people using (person_key)
+    inner join households using (person_key)
+    where verification.completed_date > {{ months_before_month_end('verification_lookback_months') }}
+        and verification.completed_date <= {{ month_end() }}
+        and verification.household_income_annual / nullif(verification.household_size, 0) / 12
+            < {{ threshold('marginal_income_multiplier') }} * people.dibao_standard
+        and {{ assets_pass('verification', 'people.dibao_standard') }}
+    group by households.household_key
+),
+
+exits as (
+    select records.person_key, true as has_recent_exit_in_need
+    from records
+    inner join {{ ref('stg_civil_exits') }} as exits using (record_id)
+    inner join people using (person_key)
+    where exits.exit_date > {{ months_before_month_end('exit_lookback_months') }}
+        and exits.exit_date <= {{ month_end() }}
+        and exits.exit_reason not in ('死亡', '迁出')
+        and exits.income_per_person_at_exit < {{ threshold('marginal_income_multiplier') }} * people.dibao_standard
+    group by records.person_key
+),
+
+temp_assistance as (
+    select records.person_key, true as has_recent_temp_assistance
+    from records
+    inner join {{ ref('stg_civil_temp_assistance') }} as grants using (record_id)
+    where grants.approval_date > {{ months_before_month_end('temp_assistance_lookback_months') }}
+        and grants.approval_date <= {{ month_end() }}
+    group by records.person_key
+)
+
+select
+    people.person_key,
+    coalesce(tekun.is_tekun_active, false) as is_tekun_active,
+    tekun.tekun_support_mode,
+    coalesce(dibao.is_dibao_active, false) as is_dibao_active,
+    coalesce(dibao.active_dibao_households, 0) as active_dibao_households,
+    coalesce(dibao.active_dibao_counties, 0) as active_dibao_counties,
+    coalesce(marginal.is_marginal_roster, false) as is_marginal_roster,
+    coalesce(marginal.is_expenditure_roster, false) as is_expenditure_roster,
+    coalesce(rural.is_rural_at_risk, false) as is_rural_at_risk,
+    verified_households.household_key is not null as is_marginal_by_verification,
+    coalesce(exits.has_recent_exit_in_need, false) as has_recent_exit_in_need,
+    coalesce(temp_assistance.has_recent_temp_assistance, false) as has_recent_temp_assistance
+from people
+left join households using (person_key)
+left join dibao using (person_key)
+left join tekun using (person_key)
+left join marginal using (person_key)
+left join rural using (person_key)
+left join verified_households on verified_households.household_key = households.household_key
+left join exits using (person_key)
+left join temp_assistance using (person_key)

@@ -1,0 +1,23 @@
+-- One row per person who is not low-income and paid at least the configured amount out of
+-- pocket for medical care over the look-back window: assess 支出型 hardship (rule N05).
+with spending as (
+    select
+        records.person_key,
+        sum(settlement.out_of_pocket) as out_of_pocket,
+        count(*) as settlements
+    from {{ ref('int_person_records') }} as records
+    inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
+    where settlement.settlement_date > {{ months_before_month_end('medical_lookback_months') }}
+        and settlement.settlement_date <= {{ month_end() }}
+    group by records.person_key
+)
+
+select
+    'N05' as rule_id,
+    spending.person_key as subject_person_key,
+    '医保结算明细：近12个月' || spending.settlements || '笔结算，个人自付合计' || spending.out_of_pocket
+    || '元，达到' || {{ threshold('n05_out_of_pocket_general_yuan') }} || '元标准' as evidence
+from spending
+inner join {{ ref('person_month') }} as pm using (person_key)
+where not pm.is_low_income
+    and spending.out_of_pocket >= {{ threshold('n05_out_of_pocket_general_yuan') }}

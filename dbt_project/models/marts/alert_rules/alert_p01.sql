@@ -1,0 +1,37 @@
+-- One row per tekun or dibao person, alive at the month end, whose subsidised medical
+-- insurance (资助参保) is missing, not 正常参保, or of the wrong 资助参保类别 (rule P01).
+with subjects as (
+    select person_key, category, case category when 'tekun' then '特困人员' else '低保对象' end as expected_subsidy
+    from {{ ref('person_month') }}
+    where category in ('tekun', 'dibao')
+        and (death_date is null or death_date > {{ month_end() }})
+),
+
+enrolments as (
+    select records.person_key, medins.enrolment_status, medins.subsidy_category
+    from {{ ref('int_person_records') }} as records
+    inner join {{ ref('stg_medins_enrollment') }} as medins using (record_id)
+),
+
+checked as (
+    select
+        subjects.person_key,
+        subjects.expected_subsidy,
+        count(enrolments.person_key) as enrolment_count,
+        bool_or(enrolments.enrolment_status = '正常参保'
+            and enrolments.subsidy_category = subjects.expected_subsidy) as is_in_place,
+        string_agg(distinct enrolments.enrolment_status || '、' || enrolments.subsidy_category, '；') as found
+    from subjects
+    left join enrolments using (person_key)
+    group by subjects.person_key, subjects.expected_subsidy
+)
+
+select
+    'P01' as rule_id,
+    person_key as subject_person_key,
+    case
+        when enrolment_count = 0 then '医保局基本医疗保险参保信息中无此人；应为' || expected_subsidy || '资助参保'
+        else '医保局参保信息：' || found || '；应为正常参保、资助参保类别' || expected_subsidy
+    end as evidence
+from checked
+where not coalesce(is_in_place, false)

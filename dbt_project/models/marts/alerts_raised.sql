@@ -1,0 +1,52 @@
+-- One row per alert raised in the month: a rule of the catalogue holding for one subject,
+-- with the identity that stays the same from month to month (rule + person).
+{%- set rule_models = ['alert_p01', 'alert_p02', 'alert_n01', 'alert_n05', 'alert_u01', 'alert_s01', 'alert_s05'] %}
+with raised as (
+    {%- for model in rule_models %}
+    select rule_id, subject_person_key, evidence from {{ ref(model) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+catalogue as (
+    select * from {{ ref('alert_rules') }}
+),
+
+people as (
+    select * from {{ ref('person_month') }}
+),
+
+due_dates as (
+    select * from {{ ref('int_due_dates') }}
+)
+
+select
+    raised.rule_id || '-' || upper(substr(md5(raised.subject_person_key), 1, 10)) as alert_id,
+    '{{ var("month") }}' as month,
+    raised.rule_id,
+    catalogue.rule_name,
+    catalogue.alert_type,
+    catalogue.alert_type_name,
+    catalogue.level,
+    catalogue.department,
+    people.county_code,
+    people.township,
+    people.village,
+    raised.subject_person_key,
+    people.id_number as subject_id_number,
+    people.person_name as subject_name,
+    people.household_key,
+    people.household_number,
+    people.category,
+    raised.evidence || case
+        when people.min_match_probability < 1
+            then '（记录关联概率' || round(people.min_match_probability, 3) || '）'
+        else ''
+    end as evidence,
+    people.min_match_probability as linkage_probability,
+    {{ month_end() }} as data_as_of,
+    due_dates.due_date
+from raised
+inner join catalogue using (rule_id)
+inner join people on people.person_key = raised.subject_person_key
+left join due_dates on due_dates.due_working_days = catalogue.due_working_days
