@@ -1,0 +1,72 @@
+"""Great Expectations suites as code: one per feed, and the publication gate on `alerts`.
+
+Each suite comes in two severities: `blocking` expectations make alerts wrong when they fail
+and stop publication; `warning` ones are shown in the Dagster UI with their figures."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from ingestion.catalogue import Feed
+from ingestion.normalise import SEEDS_DIR, county_codes
+
+USABLE_ID_STATUSES = ["valid", "converted_15"]
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    """Source: issue 5 (quality gates): warn below 95% valid ID numbers, fail below 80%."""
+
+    valid_id_share_warn: float = 0.95
+    valid_id_share_fail: float = 0.80
+
+
+def feed_suites(feed: Feed, thresholds: QualityThresholds) -> dict[str, gx.ExpectationSuite]:
+    """{"blocking": …, "warning": …} for one feed's raw table of the month."""
+    blocking: list = [gxe.ExpectColumnToExist(column=c) for c in ["record_id", *feed.warehouse_columns()]]
+    blocking.append(gxe.ExpectColumnValuesToBeUnique(column="record_id"))
+    warning: list = []
+    for role in feed.roles:
+        status = f"{role.id_number}_status"
+        blocking.append(gxe.ExpectColumnValuesToBeInSet(
+            column=status, value_set=USABLE_ID_STATUSES, mostly=thresholds.valid_id_share_fail))
+        warning.append(gxe.ExpectColumnValuesToBeInSet(
+            column=status, value_set=USABLE_ID_STATUSES, mostly=thresholds.valid_id_share_warn))
+        blocking.append(gxe.ExpectColumnValuesToNotBeNull(column=role.name))
+    if "county" in feed.column_names:
+        blocking.append(gxe.ExpectColumnValuesToBeInSet(column="county", value_set=county_codes()))
+    return {
+        "blocking": gx.ExpectationSuite(name=f"{feed.code}.blocking", expectations=blocking),
+        "warning": gx.ExpectationSuite(name=f"{feed.code}.warning", expectations=warning),
+    }
+
+
+def rule_departments() -> list[tuple[str, str]]:
+    with open(SEEDS_DIR / "alert_rules.csv", encoding="utf-8") as f:
+        return [(r["rule_id"], r["department"]) for r in csv.DictReader(f)]
+
+
+def alerts_suite(month: str) -> gx.ExpectationSuite:
+    """The publication gate: what must hold before any county receives a warning."""
+    rules = rule_departments()
+    expectations: list = [
+        gxe.ExpectColumnValuesToNotBeNull(column=column)
+        for column in ("alert_id", "month", "rule_id", "level", "department", "county_code",
+                       "subject_person_key", "evidence", "status", "due_date")
+    ]
+    expectations += [
+        gxe.ExpectColumnValuesToBeUnique(column="alert_id"),
+        gxe.ExpectColumnValuesToBeInSet(column="month", value_set=[month]),
+        gxe.ExpectColumnValuesToBeInSet(column="rule_id", value_set=[r for r, _ in rules]),
+        gxe.ExpectColumnPairValuesToBeInSet(column_A="rule_id", column_B="department",
+                                            value_pairs_set=rules),
+        gxe.ExpectColumnValuesToBeInSet(column="county_code", value_set=county_codes()),
+        gxe.ExpectColumnValuesToBeInSet(column="level", value_set=["红", "橙", "黄"]),
+        gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["新增", "持续", "已解除"]),
+        gxe.ExpectColumnValuesToMatchRegex(column="subject_id_number", regex=r"^\d{17}[\dX]$"),
+    ]
+    return gx.ExpectationSuite(name="alerts.publication_gate", expectations=expectations)

@@ -1,0 +1,141 @@
+"""County alert workbooks: one Chinese workbook per county and month (domain.md, "What the
+counties get"), with that county's alerts only, ID numbers masked, grouped by household
+(一户一条救助链), and empty columns for the county to record its disposal."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import xlsxwriter
+
+from ingestion.normalise import SEEDS_DIR, mask_id
+
+CATEGORY_LABELS = {
+    "tekun": "特困人员", "dibao": "低保对象", "marginal": "低保边缘", "expenditure_hardship": "支出型困难",
+    "other": "其他低收入", None: "一般人群",
+}
+ALERT_COLUMNS = [
+    "预警编号", "预警类型", "预警规则", "预警等级", "推送部门", "乡镇（街道）", "村（社区）", "户编号", "姓名",
+    "身份证号", "监测类别", "预警依据", "数据截止日期", "首次预警月份", "状态", "处置时限",
+]
+DISPOSAL_COLUMNS = ["处置状态", "处置说明", "处置日期", "处置人"]
+DISPOSAL_CHOICES = ["已核实属实", "已核实不属实", "已落实救助", "无法联系"]
+SUMMARY_DIMENSIONS = [("预警类型", "预警类型"), ("预警规则", "预警规则"), ("预警等级", "预警等级"),
+                      ("推送部门", "推送部门"), ("状态", "状态")]
+
+
+@dataclass
+class CountyWorkbook:
+    county_code: str
+    county_name: str
+    path: Path
+    alerts: int
+
+
+def county_names() -> dict[str, str]:
+    with open(SEEDS_DIR / "counties.csv", encoding="utf-8") as f:
+        return {r["county_code"]: r["county_name"] for r in csv.DictReader(f)}
+
+
+def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
+    """The month's alerts as workbook rows, households kept together."""
+    result = con.execute(
+        """
+        SELECT alert_id, alert_type || ' ' || alert_type_name AS alert_type, rule_id || ' ' || rule_name AS rule,
+               level, department, township, village, household_number, household_key, subject_name,
+               subject_id_number, category, evidence, data_as_of, first_alert_month, status, due_date,
+               county_code
+        FROM main.alerts
+        WHERE month = ?
+        ORDER BY county_code, township NULLS LAST, village NULLS LAST, household_key, rule_id, alert_id
+        """,
+        [month],
+    )
+    columns = [c[0] for c in result.description]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def to_workbook_row(alert: dict) -> list:
+    return [
+        alert["alert_id"], alert["alert_type"], alert["rule"], alert["level"], alert["department"],
+        alert["township"] or "", alert["village"] or "", alert["household_number"] or "",
+        alert["subject_name"] or "", mask_id(alert["subject_id_number"]),
+        CATEGORY_LABELS.get(alert["category"], alert["category"]), alert["evidence"],
+        alert["data_as_of"].isoformat() if alert["data_as_of"] else "", alert["first_alert_month"] or "",
+        alert["status"], alert["due_date"].isoformat() if alert["due_date"] else "",
+    ]
+
+
+def write_county_workbook(path: Path, county_name: str, month: str, rows: list[list]) -> None:
+    workbook = xlsxwriter.Workbook(str(path))
+    title = workbook.add_format({"bold": True, "font_size": 14})
+    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    to_fill = workbook.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+
+    summary = workbook.add_worksheet("汇总")
+    summary.write(0, 0, f"{county_name}低收入人口动态监测预警汇总（{month}）", title)
+    summary.write(1, 0, f"预警总数：{len(rows)}")
+    line = 3
+    for label, column in SUMMARY_DIMENSIONS:
+        index = ALERT_COLUMNS.index(column)
+        counts = Counter(r[index] for r in rows)
+        summary.write(line, 0, f"按{label}", header)
+        summary.write(line, 1, "条数", header)
+        line += 1
+        for value, count in sorted(counts.items()):
+            summary.write(line, 0, value)
+            summary.write_number(line, 1, count)
+            line += 1
+        line += 1
+    summary.set_column(0, 0, 28)
+
+    sheet = workbook.add_worksheet("预警明细")
+    for col, name in enumerate(ALERT_COLUMNS):
+        sheet.write(0, col, name, header)
+    for col, name in enumerate(DISPOSAL_COLUMNS, start=len(ALERT_COLUMNS)):
+        sheet.write(0, col, name, to_fill)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, str(value), wrap if ALERT_COLUMNS[c] == "预警依据" else None)
+    last = max(len(rows), 1)
+    disposal_col = len(ALERT_COLUMNS)
+    sheet.data_validation(1, disposal_col, last, disposal_col, {"validate": "list", "source": DISPOSAL_CHOICES})
+    sheet.data_validation(1, disposal_col + 2, last, disposal_col + 2, {"validate": "date", "criteria": ">",
+                                                                      "value": date(2000, 1, 1)})
+    sheet.autofilter(0, 0, last, len(ALERT_COLUMNS) + len(DISPOSAL_COLUMNS) - 1)
+    sheet.freeze_panes(1, 2)
+    sheet.set_column(0, 0, 16)
+    sheet.set_column(2, 2, 22)
+    sheet.set_column(9, 9, 20)
+    sheet.set_column(11, 11, 60)
+    workbook.close()
+
+
+def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_dir: Path) -> list[CountyWorkbook]:
+    """Write `<output>/<month>/<code>_<county>_低收入人口监测预警_<month>.xlsx` for all 17
+    counties (a county with no alert still gets its workbook). The month's folder is written
+    aside and swapped in whole, so a run stopped midway publishes nothing and a rerun replaces
+    the earlier files."""
+    folder = Path(output_dir) / month
+    staging = Path(output_dir) / f".{month}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    by_county: dict[str, list[list]] = {}
+    for alert in alert_rows(con, month):
+        by_county.setdefault(alert["county_code"], []).append(to_workbook_row(alert))
+    written = []
+    for code, name in sorted(county_names().items()):
+        filename = f"{code}_{name}_低收入人口监测预警_{month}.xlsx"
+        rows = by_county.get(code, [])
+        write_county_workbook(staging / filename, name, month, rows)
+        written.append(CountyWorkbook(code, name, folder / filename, len(rows)))
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    return written
