@@ -47,6 +47,7 @@ class PersonRole:
     id_number: str
     sex: str | None = None
     phone: str | None = None
+    id_often_blank: bool = False  # feeds.md: "身份证号 (often blank)" for visits and reports
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ FEEDS: tuple[Feed, ...] = (
         C("hardship_types", "困难类型"), C("description", "情况描述"),
         C("assisted_application", "是否协助申报", CODE), C("visitor", "走访人", NAME),
     ), natural_key=("visit_number",),
-        roles=(PersonRole("person", "person_name", "id_number", phone="phone"),)),
+        roles=(PersonRole("person", "person_name", "id_number", phone="phone", id_often_blank=True),)),
     Feed("civil_applications", "自主申报登记", "民政局", "event", (
         C("application_number", "申报编号", TEXT, True),
         C("application_date", "申报日期", DATE, True), C("channel", "受理渠道", CODE),
@@ -160,7 +161,7 @@ FEEDS: tuple[Feed, ...] = (
         C("id_number", "身份证号", ID), C("phone", "联系电话", PHONE), C("address", "居住地址"),
         C("hardship_description", "困难情况"),
     ), natural_key=("report_number",),
-        roles=(PersonRole("person", "person_name", "id_number", phone="phone"),)),
+        roles=(PersonRole("person", "person_name", "id_number", phone="phone", id_often_blank=True),)),
     Feed("civil_cadre_relatives", "村（社区）干部及近亲属备案表", "民政局", "snapshot", (
         *_PLACE, C("cadre_name", "干部姓名", NAME, True), C("cadre_id_number", "干部身份证号", ID),
         C("cadre_position", "职务"), C("relative_name", "近亲属姓名", NAME, True),

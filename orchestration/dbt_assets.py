@@ -1,0 +1,70 @@
+"""Stage 3: the dbt project. Seeds, staging and the linkage input build before linkage; the
+people, categories and alerts after it."""
+
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.resources import REPO_ROOT, MonitoringRun
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+BEFORE_LINKAGE = "resource_type:seed path:models/staging path:models/linkage_input"
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def _manifest_is_stale() -> bool:
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [p for d in ("models", "seeds", "macros") for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in [*sources, DBT_PROJECT_DIR / "dbt_project.yml"])
+
+
+if _manifest_is_stale():
+    # @dbt_assets reads the manifest at import: parse the project when it changed.
+    dbt_project.preparer.prepare(dbt_project)
+
+
+class MonitoringDbtTranslator(DagsterDbtTranslator):
+    """Groups dbt nodes by the stage folder they live in."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> "str | None":
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props["fqn"]
+        return fqn[1] if len(fqn) > 2 else "warehouse"
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringRun) -> Iterator:
+    os.environ["LINFEN_WAREHOUSE"] = run.warehouse_path  # read by profiles.yml in the dbt subprocess
+    # A test runs with the step that builds all of its parents: a relationships test from a
+    # mart to a seed must not run in the step before linkage.
+    os.environ["DBT_INDIRECT_SELECTION"] = "cautious"
+    yield from dbt.cli(["build", "--vars", json.dumps({"month": run.month})], context=context).stream()
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, select=BEFORE_LINKAGE,
+            name="dbt_before_linkage", dagster_dbt_translator=MonitoringDbtTranslator())
+def dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringRun):
+    yield from _build(context, dbt, run)
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, exclude=BEFORE_LINKAGE,
+            name="dbt_after_linkage", dagster_dbt_translator=MonitoringDbtTranslator())
+def dbt_after_linkage(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringRun):
+    yield from _build(context, dbt, run)

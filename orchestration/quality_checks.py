@@ -1,0 +1,61 @@
+"""Stage 4: Great Expectations as Dagster asset checks. A failed blocking expectation stops
+everything downstream of the checked asset, so no warning is published on bad data."""
+
+
+from dagster import (
+    AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, AssetKey, MetadataValue, asset_check,
+)
+
+from dagster_dbt import get_asset_key_for_model
+
+from expectations.suites import QualityThresholds, alerts_suite, feed_suites
+from expectations.validate import ValidationSummary, validate_frame
+from ingestion.catalogue import FEEDS, Feed
+from orchestration.dbt_assets import dbt_after_linkage
+from orchestration.resources import MonitoringRun
+
+
+def check_metadata(*summaries: ValidationSummary) -> dict:
+    return {
+        "rows": summaries[0].rows,
+        "expectations": sum(s.evaluated for s in summaries),
+        "failed": MetadataValue.json([f.describe() for s in summaries for f in s.failed]),
+    }
+
+
+def feed_check(feed: Feed) -> AssetChecksDefinition:
+    @asset_check(asset=AssetKey(["raw", feed.code]), name="gx_feed_suite", blocking=True,
+                 description=f"GX suite of {feed.code}: columns present, natural key unique, share of "
+                             "valid ID numbers, county in 临汾市.")
+    def _check(run: MonitoringRun) -> AssetCheckResult:
+        with run.connect() as con:
+            frame = con.execute(
+                f'SELECT * FROM raw."{feed.code}" WHERE delivery_month = '
+                f'(SELECT max(delivery_month) FROM raw."{feed.code}" WHERE delivery_month <= ?)',
+                [run.month],
+            ).df()
+        suites = feed_suites(feed, QualityThresholds())
+        blocking = validate_frame(frame, suites["blocking"], feed.code)
+        warning = validate_frame(frame, suites["warning"], feed.code)
+        return AssetCheckResult(
+            passed=blocking.success and warning.success,
+            severity=AssetCheckSeverity.ERROR if not blocking.success else AssetCheckSeverity.WARN,
+            description=blocking.describe() if not blocking.success else warning.describe(),
+            metadata=check_metadata(blocking, warning),
+        )
+
+    return _check
+
+
+@asset_check(asset=get_asset_key_for_model([dbt_after_linkage], "alerts"), name="gx_publication_gate", blocking=True,
+             description="GX publication gate on the month's alerts: unique identity, rule in the "
+                         "catalogue, department matching the rule, county in 临汾市, evidence present.")
+def alerts_publication_gate(run: MonitoringRun) -> AssetCheckResult:
+    with run.connect() as con:
+        frame = con.execute("SELECT * FROM main.alerts WHERE month = ?", [run.month]).df()
+    summary = validate_frame(frame, alerts_suite(run.month), "alerts")
+    return AssetCheckResult(passed=summary.success, severity=AssetCheckSeverity.ERROR,
+                            description=summary.describe(), metadata=check_metadata(summary))
+
+
+feed_checks = [feed_check(feed) for feed in FEEDS]
