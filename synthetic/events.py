@@ -117,6 +117,10 @@ def month_events(b: CityBuilder, households: list[Household], ev: Events) -> Non
             for p in hh.members:
                 ev.exits.append(dict(person=p, household=hh, programme="dibao", date=when,
                                      reason="收入超标", income=hh.income_per_person_monthly()))
+        if low_income(hh) and rng.random() < 0.02:
+            ev.temp_grants.append(dict(person=hh.head, household=hh, date=day_in_month(),
+                                       type=rng.choice(["急难型", "支出型"]), reason="生活困难",
+                                       amount=float(rng.randrange(300, 2000, 100))))
         if hh.programme in ("dibao", "marginal") and rng.random() < 1 / 12:
             ev.verifications.append(dict(household=hh, date=day_in_month()))
         if rng.random() < (0.03 if low_income(hh) else 0.002):
@@ -125,12 +129,12 @@ def month_events(b: CityBuilder, households: list[Household], ev: Events) -> Non
                             for m in hh.members if m.disability or m.health != "健康"} or {"就医困难"})
             ev.visits.append(dict(person=p, household=hh, date=day_in_month(),
                                   types=types, assisted="否"))
-        if not low_income(hh) and rng.random() < 0.0015:
+        if not low_income(hh) and rng.random() < 0.006:
             ev.applications.append(dict(
                 person=hh.head, household=hh, date=day_in_month(),
                 programme=rng.choice(["低保", "临时救助", "低保边缘"]),
                 status=rng.choice(["已受理", "核对中", "审核中"]), decision=None))
-        if not low_income(hh) and rng.random() < 0.0006:
+        if not low_income(hh) and rng.random() < 0.005:
             ev.reports.append(dict(person=hh.head, household=hh, date=day_in_month()))
         for p in hh.members:
             _settlements(b, hh, p, ev, day_in_month)

@@ -1,0 +1,51 @@
+# Two commands for a fresh machine with Python 3.11 and make:
+#   make demo   generate a realistic month, run it end to end, say where the results are
+#   make test   the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MONTH ?= 2023-06
+PEOPLE ?= 20000
+SIZE ?= 20000
+DEMO_DIR := data/demo
+WAREHOUSE := data/warehouse/linfen.duckdb
+OUTPUT := data/output
+
+export DAGSTER_HOME := $(CURDIR)/dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export LINFEN_LANDING := $(CURDIR)/$(DEMO_DIR)/landing
+export LINFEN_MONTH := $(MONTH)
+export LINFEN_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
+export LINFEN_OUTPUT := $(CURDIR)/$(OUTPUT)
+
+.PHONY: install demo test bench dev train lint
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(BIN)/python -m synthetic --people $(PEOPLE) --month $(MONTH) --out $(DEMO_DIR)
+	$(BIN)/python -m orchestration.run --landing $(DEMO_DIR)/landing --month $(MONTH) \
+		--warehouse $(WAREHOUSE) --out $(OUTPUT)
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.pipeline --people $(SIZE)
+
+dev: $(INSTALLED)
+	$(BIN)/dagster dev
+
+train: $(INSTALLED)
+	$(BIN)/python -m linkage.train --warehouse $(WAREHOUSE)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .

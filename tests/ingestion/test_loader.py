@@ -1,0 +1,136 @@
+"""Every feed loads from generated files; bad rows are quarantined with their reason; a bad
+file names file, row and rule and leaves the warehouse as it was; reloading changes nothing."""
+
+import shutil
+
+import duckdb
+import pytest
+
+from ingestion.catalogue import FEEDS, FEEDS_BY_CODE
+from ingestion.errors import FeedFileError
+from ingestion.loader import delivered_files, load_feed
+from ingestion.normalise import id_check_char
+
+MONTH = "2023-06"
+VALID_ID = "14100219900101123" + id_check_char("14100219900101123")
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    yield connection
+    connection.close()
+
+
+def count(con, sql, params=()):
+    return con.execute(sql, list(params)).fetchall()[0][0]
+
+
+def test_every_feed_loads_from_generated_files(small_month, con):
+    for feed in FEEDS:
+        files = delivered_files(small_month.landing_dir, MONTH, feed)
+        assert files, f"the generator wrote no file for {feed.code}"
+        report = load_feed(con, feed, small_month.landing_dir, MONTH)
+        assert report.rows_loaded > 0, feed.code
+        assert report.rows_loaded + report.rows_quarantined == report.rows_read, feed.code
+        assert count(con, f'SELECT count(*) FROM raw."{feed.code}"') == report.rows_loaded
+        assert not report.unknown_headers, (feed.code, report.unknown_headers)
+
+
+def test_nothing_valid_is_dropped(small_month, con):
+    """Every truth record lands in its raw table, or in quarantine as an exact duplicate."""
+    import csv
+
+    with open(small_month.truth_dir / "records.csv", encoding="utf-8") as f:
+        truth = {(r["feed_code"], r["source_file"], int(r["source_row"])) for r in csv.DictReader(f)}
+    landed = set()
+    for feed in FEEDS:
+        load_feed(con, feed, small_month.landing_dir, MONTH)
+        landed |= {(feed.code, file, int(row)) for file, row in con.execute(
+            f'SELECT source_file, source_row FROM raw."{feed.code}"').fetchall()}
+    quarantined = {(f, file, row): rule for f, file, row, rule in con.execute(
+        "SELECT feed_code, source_file, source_row, rule FROM raw.quarantine").fetchall()}
+    missing = truth - landed
+    assert all(quarantined.get(key) == "exact_duplicate" for key in missing), sorted(missing)[:5]
+    assert landed <= truth
+
+
+def test_reloading_the_same_delivery_changes_nothing(small_month, con):
+    feed = FEEDS_BY_CODE["medins_settlements"]
+    first = load_feed(con, feed, small_month.landing_dir, MONTH)
+    before = con.execute('SELECT * FROM raw."medins_settlements" ORDER BY record_id').fetchall()
+    second = load_feed(con, feed, small_month.landing_dir, MONTH)
+    after = con.execute('SELECT * FROM raw."medins_settlements" ORDER BY record_id').fetchall()
+    assert before == after
+    assert first.rows_loaded == second.rows_loaded
+    assert count(con, "SELECT count(*) FROM raw.quarantine WHERE feed_code = 'medins_settlements'") == first.rows_quarantined
+
+
+def test_excel_title_rows_and_total_row(small_month, con):
+    report = load_feed(con, FEEDS_BY_CODE["civil_marginal"], small_month.landing_dir, MONTH)
+    assert report.quarantine_by_rule.get("summary_row") == 1
+    assert count(con, "SELECT count(*) FROM raw.civil_marginal WHERE member_name IS NULL") == 0
+
+
+def test_gb18030_files_load(small_month, con):
+    path = delivered_files(small_month.landing_dir, MONTH, FEEDS_BY_CODE["hrss_insurance"])[0]
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+    report = load_feed(con, FEEDS_BY_CODE["hrss_insurance"], small_month.landing_dir, MONTH)
+    assert report.rows_loaded > 0
+
+
+def write_landing(tmp_path, name, text, encoding="utf-8"):
+    folder = tmp_path / "landing" / MONTH
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(text.encode(encoding))
+    return tmp_path / "landing"
+
+
+EXITS_HEADER = "区县,姓名,身份证号,原救助类别,退出日期,退出原因,退出时家庭月人均收入\n"
+
+
+def test_bad_rows_are_quarantined_with_their_reason(tmp_path, con):
+    landing = write_landing(tmp_path, "civil_exits.csv", EXITS_HEADER
+                            + "尧都区,张三," + VALID_ID + ",低保,2023-06-03,收入超标,900\n"
+                            + "太原市,李四," + VALID_ID + ",低保,2023-06-04,其他,300\n"
+                            + "洪洞县,王五,,低保,2023年6月5日,死亡,\n"
+                            + "洪洞县,赵六,141024198001011234,低保,2023-06-31,其他,100\n"
+                            + "合计,3人,,,,,\n")
+    report = load_feed(con, FEEDS_BY_CODE["civil_exits"], landing, MONTH)
+    rules = dict(con.execute("SELECT source_row, rule FROM raw.quarantine").fetchall())
+    assert report.rows_loaded == 1
+    assert rules == {3: "county_outside_linfen", 4: "missing_natural_key", 5: "invalid_exit_date", 6: "summary_row"}
+
+
+def test_a_file_without_a_required_column_names_file_row_and_rule_and_keeps_what_was_loaded(tmp_path, con):
+    feed = FEEDS_BY_CODE["civil_exits"]
+    landing = write_landing(tmp_path, "civil_exits.csv", EXITS_HEADER
+                            + "尧都区,张三," + VALID_ID + ",低保,2023-06-03,收入超标,900\n")
+    load_feed(con, feed, landing, MONTH)
+    shutil.rmtree(landing / MONTH)
+    bad = write_landing(tmp_path, "civil_exits.csv", "区县,姓名,身份证号,退出原因\n尧都区,张三,1,其他\n")
+    with pytest.raises(FeedFileError) as error:
+        load_feed(con, feed, bad, MONTH)
+    message = str(error.value)
+    assert "civil_exits.csv" in message and "row 1" in message and "missing_required_column" in message
+    assert "原救助类别" in message and "退出日期" in message
+    assert count(con, "SELECT count(*) FROM raw.civil_exits") == 1
+
+
+def test_header_variants_and_stray_spaces_map_to_one_column(tmp_path, con):
+    landing = write_landing(tmp_path, "civil_exits.csv",
+                            " 区县 ,姓名,公民身份号码,原救助类别,退出日期,退出原因,退出时家庭月人均收入\n"
+                            "141002,张三," + VALID_ID + ",特困,20230603,其他,\n", encoding="utf-8-sig")
+    report = load_feed(con, FEEDS_BY_CODE["civil_exits"], landing, MONTH)
+    assert report.rows_loaded == 1
+    row = con.execute("SELECT county, id_number_status, exit_date, income_per_person_at_exit FROM raw.civil_exits").fetchall()[0]
+    assert row == ("141002", "valid", "2023-06-03", None)
+
+
+def test_a_month_without_the_feed_keeps_the_previous_snapshot(small_month, con):
+    feed = FEEDS_BY_CODE["civil_tekun"]
+    first = load_feed(con, feed, small_month.landing_dir, MONTH)
+    report = load_feed(con, feed, small_month.landing_dir, "2023-07")
+    assert not report.delivered
+    assert count(con, "SELECT count(*) FROM raw.civil_tekun WHERE delivery_month = ?", [MONTH]) == first.rows_loaded

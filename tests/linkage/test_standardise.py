@@ -1,0 +1,39 @@
+"""Linkage input: names in toneless pinyin, what a damaged ID number still tells."""
+
+import polars as pl
+import pytest
+
+from linkage.standardise import name_parts, standardise
+
+NAME_CASES = [
+    ("homophones become one pinyin", "张丽", "张莉", True),
+    ("another homophone", "李峰", "李锋", True),
+    ("different names stay different", "王伟", "王芳", False),
+]
+
+
+@pytest.mark.parametrize(("description", "a", "b", "same"), NAME_CASES, ids=[c[0] for c in NAME_CASES])
+def test_name_pinyin(description, a, b, same):
+    assert (name_parts(a)[0] == name_parts(b)[0]) is same, description
+
+
+def test_compound_surname_is_split_whole():
+    assert name_parts("欧阳锋") == ("ouyangfeng", "ouyang", "feng")
+
+
+def test_standardise_keeps_what_a_damaged_id_says():
+    records = pl.DataFrame({
+        "person_record_id": ["a", "b", "c"],
+        "person_name": ["张莉", "张丽", "王伟"],
+        "id_number": ["141002199001011230", None, None],
+        "id_number_raw": ["141002199001011230", "141002199001011239", "1.41002E+17"],
+        "id_number_status": ["valid", "checksum_invalid", "excel_damaged"],
+        "sex": [None, None, "男"], "phone": [None, None, None], "county_code": ["141002", None, None],
+        "township": [None, None, None], "village": [None, None, None],
+    })
+    out = standardise(records).to_dicts()
+    assert out[0]["id_valid"] and not out[1]["id_valid"]
+    assert out[1]["id_compare"] == "141002199001011239"
+    assert out[1]["birth_date"] == "1990-01-01"
+    assert out[2]["id_compare"] is None and out[2]["id_region"] == "141002"
+    assert out[0]["name_pinyin"] == out[1]["name_pinyin"]
