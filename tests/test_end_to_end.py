@@ -1,0 +1,109 @@
+"""One real month through the monthly command: Dagster assets, dbt on DuckDB, Splink, GX."""
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import fastexcel
+import pytest
+
+from linkage.evaluate import pairwise_scores
+from publication.workbooks import ALERT_COLUMNS, DISPOSAL_COLUMNS
+
+RULE_MODELS = Path("dbt_project/models/marts/alert_rules")
+IMPLEMENTED_RULES = sorted(p.stem.removeprefix("alert_").upper() for p in RULE_MODELS.glob("alert_*.sql"))
+UNMASKED_ID = re.compile(r"\d{17}[\dXx]")
+MASKED_ID = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
+ALERT_COLUMNS_REQUIRED = ["alert_id", "month", "rule_id", "alert_type", "level", "department", "county_code",
+                          "subject_person_key", "subject_id_number", "subject_name", "household_key",
+                          "evidence", "due_date", "status"]
+
+
+@pytest.fixture(scope="module")
+def warehouse(pipeline_run):
+    assert pipeline_run.exit_code == 0, pipeline_run.stderr[-3000:]
+    con = duckdb.connect(str(pipeline_run.warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+def workbooks(pipeline_run):
+    return sorted((pipeline_run.output / "2023-06").glob("*.xlsx"))
+
+
+def test_the_monthly_command_says_where_the_results_are(pipeline_run):
+    assert pipeline_run.exit_code == 0, pipeline_run.stderr[-3000:]
+    assert "county workbooks:" in pipeline_run.stdout and "warehouse:" in pipeline_run.stdout
+
+
+def test_alerts_has_the_agreed_columns(warehouse):
+    columns = [r[0] for r in warehouse.execute("DESCRIBE main.alerts").fetchall()]
+    assert set(ALERT_COLUMNS_REQUIRED) <= set(columns)
+    assert warehouse.execute("SELECT count(*) FROM main.alerts WHERE month <> '2023-06'").fetchall()[0][0] == 0
+
+
+def test_planted_cases_of_the_implemented_rules_raise_their_alerts(pipeline_run, warehouse):
+    with open(pipeline_run.month.truth_dir / "planted_alerts.csv", encoding="utf-8") as f:
+        planted = [(r["rule_id"], r["id_number"]) for r in csv.DictReader(f) if r["rule_id"] in IMPLEMENTED_RULES]
+    raised = set(warehouse.execute("SELECT rule_id, subject_id_number FROM main.alerts").fetchall())
+    missed = [case for case in planted if case not in raised]
+    assert {rule for rule, _ in planted} == set(IMPLEMENTED_RULES)
+    assert not missed, f"planted cases without their alert: {missed}"
+
+
+def test_alert_identity_is_stable_and_the_rerun_is_idempotent(pipeline_run, warehouse, tmp_path):
+    from orchestration.run import main
+
+    before = warehouse.execute("SELECT alert_id, rule_id, subject_person_key FROM main.alerts ORDER BY 1").fetchall()
+    copy = tmp_path / "again.duckdb"
+    shutil.copy(pipeline_run.warehouse, copy)
+    code = main(["--landing", str(pipeline_run.month.landing_dir), "--month", "2023-06",
+                 "--warehouse", str(copy), "--out", str(tmp_path / "out")])
+    assert code == 0
+    with duckdb.connect(str(copy), read_only=True) as con:
+        after = con.execute("SELECT alert_id, rule_id, subject_person_key FROM main.alerts ORDER BY 1").fetchall()
+        history = con.execute("SELECT count(*), count(DISTINCT alert_id) FROM main.alert_history").fetchall()[0]
+    assert before == after
+    assert history[0] == history[1] == len(after)
+
+
+def test_one_workbook_per_county_with_only_its_own_alerts(pipeline_run, warehouse):
+    files = workbooks(pipeline_run)
+    assert len(files) == 17
+    county_of = dict(warehouse.execute("SELECT alert_id, county_code FROM main.alerts").fetchall())
+    published = 0
+    for path in files:
+        code = path.name[:6]
+        reader = fastexcel.read_excel(str(path))
+        assert reader.sheet_names == ["汇总", "预警明细"]
+        sheet = reader.load_sheet("预警明细", dtypes="string").to_polars()
+        assert sheet.columns == ALERT_COLUMNS + DISPOSAL_COLUMNS
+        ids = sheet["预警编号"].to_list()
+        assert all(county_of[alert_id] == code for alert_id in ids), path.name
+        published += len(ids)
+    assert published == len(county_of)
+
+
+def test_no_id_number_is_published_unmasked(pipeline_run):
+    for path in workbooks(pipeline_run):
+        reader = fastexcel.read_excel(str(path))
+        for name in reader.sheet_names:
+            frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+            for column in frame.columns:
+                for value in frame[column].drop_nulls().to_list():
+                    assert not UNMASKED_ID.search(value), f"{path.name}/{name}"
+        ids = reader.load_sheet("预警明细", dtypes="string").to_polars()["身份证号"].drop_nulls().to_list()
+        assert all(MASKED_ID.match(v) for v in ids), path.name
+
+
+def test_linkage_is_measured_against_the_truth(pipeline_run, warehouse):
+    scores = pairwise_scores(warehouse, pipeline_run.month.truth_dir / "records.csv")
+    assert scores.records > 0
+    assert scores.precision >= 0.995, scores
+    assert scores.f1 >= 0.97, scores
+
+
+def test_no_personal_data_in_the_run_output(pipeline_run):
+    assert not UNMASKED_ID.search(pipeline_run.stdout + pipeline_run.stderr)
