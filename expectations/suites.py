@@ -34,10 +34,12 @@ def feed_suites(feed: Feed, thresholds: QualityThresholds) -> dict[str, gx.Expec
         status = f"{role.id_number}_status"
         # Where the agreement says the ID is often blank, the share counts delivered IDs only.
         accepted = USABLE_ID_STATUSES + (["blank"] if role.id_often_blank else [])
-        blocking.append(gxe.ExpectColumnValuesToBeInSet(
-            column=status, value_set=accepted, mostly=thresholds.valid_id_share_fail))
-        warning.append(gxe.ExpectColumnValuesToBeInSet(
-            column=status, value_set=accepted, mostly=thresholds.valid_id_share_warn))
+        blocking.append(
+            gxe.ExpectColumnValuesToBeInSet(column=status, value_set=accepted, mostly=thresholds.valid_id_share_fail)
+        )
+        warning.append(
+            gxe.ExpectColumnValuesToBeInSet(column=status, value_set=accepted, mostly=thresholds.valid_id_share_warn)
+        )
         blocking.append(gxe.ExpectColumnValuesToNotBeNull(column=role.name))
     if "county" in feed.column_names:
         blocking.append(gxe.ExpectColumnValuesToBeInSet(column="county", value_set=county_codes()))
@@ -57,15 +59,24 @@ def alerts_suite(month: str) -> gx.ExpectationSuite:
     rules = rule_departments()
     expectations: list = [
         gxe.ExpectColumnValuesToNotBeNull(column=column)
-        for column in ("alert_id", "month", "rule_id", "level", "department", "county_code",
-                       "subject_person_key", "evidence", "status", "due_date")
+        for column in (
+            "alert_id",
+            "month",
+            "rule_id",
+            "level",
+            "department",
+            "county_code",
+            "subject_person_key",
+            "evidence",
+            "status",
+            "due_date",
+        )
     ]
     expectations += [
         gxe.ExpectColumnValuesToBeUnique(column="alert_id"),
         gxe.ExpectColumnValuesToBeInSet(column="month", value_set=[month]),
         gxe.ExpectColumnValuesToBeInSet(column="rule_id", value_set=[r for r, _ in rules]),
-        gxe.ExpectColumnPairValuesToBeInSet(column_A="rule_id", column_B="department",
-                                            value_pairs_set=rules),
+        gxe.ExpectColumnPairValuesToBeInSet(column_A="rule_id", column_B="department", value_pairs_set=rules),
         gxe.ExpectColumnValuesToBeInSet(column="county_code", value_set=county_codes()),
         gxe.ExpectColumnValuesToBeInSet(column="level", value_set=["红", "橙", "黄"]),
         gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["新增", "持续", "已解除"]),

@@ -75,6 +75,7 @@ def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite, asset_name: 
             unexpected_count=r.result.get("unexpected_count"),
             unexpected_percent=r.result.get("unexpected_percent"),
         )
-        for r in result.results if not r.success
+        for r in result.results
+        if not r.success
     ]
     return ValidationSummary(suite.name, bool(result.success), len(result.results), len(frame), failed)

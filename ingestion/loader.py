@@ -19,7 +19,17 @@ import pyarrow as pa
 
 from ingestion import normalise as n
 from ingestion.catalogue import (
-    AMOUNT, CODE, COUNTY, DATE, DISABILITY_CARD, ID, INT, NAME, PHONE, TEXT, Feed,
+    AMOUNT,
+    CODE,
+    COUNTY,
+    DATE,
+    DISABILITY_CARD,
+    ID,
+    INT,
+    NAME,
+    PHONE,
+    TEXT,
+    Feed,
     normalise_header,
 )
 from ingestion.errors import FeedFileError
@@ -27,14 +37,25 @@ from ingestion.reader import MAX_CELL_CHARS, DeliveredTable, read_delivered
 
 META_COLUMNS = ["record_id", "delivery_month", "source_file", "source_row", "row_issues"]
 QUARANTINE_COLUMNS = [
-    "feed_code", "delivery_month", "source_file", "source_row", "rule", "detail", "raw_values",
+    "feed_code",
+    "delivery_month",
+    "source_file",
+    "source_row",
+    "rule",
+    "detail",
+    "raw_values",
 ]
 SUMMARY_MARKERS = {"合计", "总计", "小计"}
 
 _SCALAR: dict[str, Callable[[object], str | None]] = {
-    TEXT: n.normalise_text, CODE: n.normalise_code, NAME: n.normalise_name,
-    DATE: n.normalise_date, AMOUNT: n.normalise_amount, INT: n.normalise_integer,
-    COUNTY: n.normalise_county, PHONE: n.normalise_phone,
+    TEXT: n.normalise_text,
+    CODE: n.normalise_code,
+    NAME: n.normalise_name,
+    DATE: n.normalise_date,
+    AMOUNT: n.normalise_amount,
+    INT: n.normalise_integer,
+    COUNTY: n.normalise_county,
+    PHONE: n.normalise_phone,
 }
 
 
@@ -64,8 +85,10 @@ def delivered_files(landing_dir: Path, month: str, feed: Feed) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx")
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in (".csv", ".xlsx")
         and (p.stem == feed.code or p.stem.startswith(feed.code + "__"))
     )
 
@@ -81,7 +104,9 @@ def map_headers(table: DeliveredTable, feed: Feed) -> tuple[dict[str, int], list
     missing_required = [c.header for c in feed.columns if c.required and c.name not in mapping]
     if missing_required:
         raise FeedFileError(
-            table.path, table.header_row, "missing_required_column",
+            table.path,
+            table.header_row,
+            "missing_required_column",
             "header lacks " + ", ".join(missing_required),
         )
     missing_optional = [c.name for c in feed.columns if c.name not in mapping]
@@ -157,11 +182,17 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
     seen_keys: dict[str, tuple[int, str]] = {}
 
     def reject(path: Path, row: int, rule: str, detail: str, cells: list) -> None:
-        quarantine.append({
-            "feed_code": feed.code, "delivery_month": month, "source_file": path.name,
-            "source_row": row, "rule": rule, "detail": detail,
-            "raw_values": json.dumps(cells, ensure_ascii=False),
-        })
+        quarantine.append(
+            {
+                "feed_code": feed.code,
+                "delivery_month": month,
+                "source_file": path.name,
+                "source_row": row,
+                "rule": rule,
+                "detail": detail,
+                "raw_values": json.dumps(cells, ensure_ascii=False),
+            }
+        )
         report.quarantine_by_rule[rule] = report.quarantine_by_rule.get(rule, 0) + 1
 
     for path in files:
@@ -197,8 +228,13 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
             if feed.kind == "event":
                 key = natural_key(feed, values)
                 if key is None:
-                    reject(path, row_number, "missing_natural_key",
-                           "natural key " + "+".join(feed.natural_key) + " incomplete", cells)
+                    reject(
+                        path,
+                        row_number,
+                        "missing_natural_key",
+                        "natural key " + "+".join(feed.natural_key) + " incomplete",
+                        cells,
+                    )
                     continue
                 content = json.dumps(values, sort_keys=True, ensure_ascii=False)
                 if key in seen_keys:
@@ -210,8 +246,13 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
                 record_id = f"{feed.code}:{_digest(key)}"
             else:
                 record_id = f"{feed.code}:{month}:{path.stem}:{row_number}"
-            values.update(record_id=record_id, delivery_month=month, source_file=path.name,
-                          source_row=str(row_number), row_issues="; ".join(issues) or None)
+            values.update(
+                record_id=record_id,
+                delivery_month=month,
+                source_file=path.name,
+                source_row=str(row_number),
+                row_issues="; ".join(issues) or None,
+            )
             records.append(values)
             for role in feed.roles:
                 status = values[f"{role.id_number}_status"]
@@ -241,16 +282,24 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
     )
 
 
-def write_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, month: str,
-                   records: list[dict], quarantine: list[dict], report: LoadReport) -> None:
+def write_delivery(
+    con: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    month: str,
+    records: list[dict],
+    quarantine: list[dict],
+    report: LoadReport,
+) -> None:
     """Replace this delivery in one transaction: all of it lands, or none of it."""
     table = f"raw.{_ident(feed.code)}"
     columns = META_COLUMNS + feed.warehouse_columns()
     incoming = pa.table({c: pa.array([r.get(c) for r in records], pa.string()) for c in columns})
-    rejected = pa.table({
-        c: pa.array([q[c] for q in quarantine], pa.int32() if c == "source_row" else pa.string())
-        for c in QUARANTINE_COLUMNS
-    })
+    rejected = pa.table(
+        {
+            c: pa.array([q[c] for q in quarantine], pa.int32() if c == "source_row" else pa.string())
+            for c in QUARANTINE_COLUMNS
+        }
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("incoming_rows", incoming)
@@ -260,15 +309,20 @@ def write_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, month: str,
         else:
             con.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM incoming_rows)")
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
-        con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?",
-                    [feed.code, month])
+        con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
         con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM incoming_quarantine")
-        con.execute("DELETE FROM raw.load_log WHERE feed_code = ? AND delivery_month = ?",
-                    [feed.code, month])
+        con.execute("DELETE FROM raw.load_log WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
         con.execute(
             "INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [feed.code, month, ",".join(report.files), report.rows_read, report.rows_loaded,
-             report.rows_quarantined, datetime.now(UTC).replace(tzinfo=None)],
+            [
+                feed.code,
+                month,
+                ",".join(report.files),
+                report.rows_read,
+                report.rows_loaded,
+                report.rows_quarantined,
+                datetime.now(UTC).replace(tzinfo=None),
+            ],
         )
         con.execute("COMMIT")
     except Exception:

@@ -226,8 +226,15 @@ def county_lookup() -> dict[str, str]:
     with open(SEEDS_DIR / "counties.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             code, name = row["county_code"], row["county_name"]
-            for form in (code, name, f"临汾市{name}", f"山西省临汾市{name}", f"山西省{name}",
-                         f"山西临汾{name}", f"临汾{name}"):
+            for form in (
+                code,
+                name,
+                f"临汾市{name}",
+                f"山西省临汾市{name}",
+                f"山西省{name}",
+                f"山西临汾{name}",
+                f"临汾{name}",
+            ):
                 lookup[form] = code
     return lookup
 

@@ -41,7 +41,9 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
         raise FeedFileError(
-            path, None, "undecodable",
+            path,
+            None,
+            "undecodable",
             f"neither UTF-8 nor GB18030 (byte offset {exc.start})",
         ) from exc
 
@@ -78,7 +80,9 @@ def find_header(path: Path, feed: Feed, rows: list[list[str | None]]) -> int:
         if cells & known and hits * 2 >= len(required):
             return index
     raise FeedFileError(
-        path, None, "header_not_found",
+        path,
+        None,
+        "header_not_found",
         f"no row among the first {HEADER_SEARCH_ROWS} carries the {feed.code} headers",
     )
 
@@ -96,5 +100,5 @@ def read_delivered(path: Path, feed: Feed) -> DeliveredTable:
         raise FeedFileError(path, None, "empty_file", "the file has no rows")
     header_index = find_header(path, feed, rows)
     headers = [h or "" for h in rows[header_index]]
-    body = [(header_index + 2 + i, row) for i, row in enumerate(rows[header_index + 1:])]
+    body = [(header_index + 2 + i, row) for i, row in enumerate(rows[header_index + 1 :])]
     return DeliveredTable(path, encoding, header_index + 1, headers, body)

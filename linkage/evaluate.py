@@ -41,7 +41,9 @@ def pairwise_scores(con: duckdb.DuckDBPyConnection, truth_records_csv: Path, whe
             FROM read_csv(?, all_varchar = true)
         ),
         joined AS (
-            SELECT l.person_record_id, rp.person_key, t.pid, (""" + where + """) AS focus
+            SELECT l.person_record_id, rp.person_key, t.pid, ("""
+        + where
+        + """) AS focus
             FROM linkage_input.lnk_person_records l
             JOIN linkage.record_person rp USING (person_record_id)
             JOIN truth t ON t.feed_code = l.feed_code AND t.source_file = l.source_file

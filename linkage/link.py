@@ -48,28 +48,51 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     place) or one record without a valid ID."""
     valid = std.filter(pl.col("id_valid"))
     mode = lambda c: pl.col(c).drop_nulls().mode().sort().first().alias(c)  # noqa: E731
-    id_units = valid.group_by("id_number").agg(
-        mode("person_name"), mode("name_pinyin"), mode("surname_pinyin"), mode("given_pinyin"),
-        mode("county_code"), mode("phone"), pl.col("id_compare").first(),
-        pl.col("id_region").first(), pl.col("birth_date").first(), pl.col("sex").first(),
-    ).with_columns(unit_id=pl.lit("id:") + pl.col("id_number"))
+    id_units = (
+        valid.group_by("id_number")
+        .agg(
+            mode("person_name"),
+            mode("name_pinyin"),
+            mode("surname_pinyin"),
+            mode("given_pinyin"),
+            mode("county_code"),
+            mode("phone"),
+            pl.col("id_compare").first(),
+            pl.col("id_region").first(),
+            pl.col("birth_date").first(),
+            pl.col("sex").first(),
+        )
+        .with_columns(unit_id=pl.lit("id:") + pl.col("id_number"))
+    )
     unresolved = std.filter(~pl.col("id_valid"))
     record_units = unresolved.with_columns(unit_id=pl.lit("rec:") + pl.col("person_record_id"))
-    columns = ["unit_id", "person_name", "name_pinyin", "surname_pinyin", "given_pinyin",
-               "id_compare", "id_region", "birth_date", "sex", "county_code", "phone"]
+    columns = [
+        "unit_id",
+        "person_name",
+        "name_pinyin",
+        "surname_pinyin",
+        "given_pinyin",
+        "id_compare",
+        "id_region",
+        "birth_date",
+        "sex",
+        "county_code",
+        "phone",
+    ]
     return pl.concat([id_units.select(columns), record_units.select(columns)]), unresolved
 
 
-def score_pairs(con: duckdb.DuckDBPyConnection, units: pl.DataFrame, model_path: Path,
-                config: LinkageConfig) -> pl.DataFrame:
+def score_pairs(
+    con: duckdb.DuckDBPyConnection, units: pl.DataFrame, model_path: Path, config: LinkageConfig
+) -> pl.DataFrame:
     """Splink's pairwise predictions above the match threshold, on the run's connection."""
     db_api = DuckDBAPI(connection=con)
     frame = db_api.register(units.to_arrow(), dataset_display_name="linkage_units")
     linker = Linker(frame, str(model_path), log_level=logging.WARNING)
     predictions = linker.inference.predict(threshold_match_probability=config.match_threshold)
-    pairs = pl.from_arrow(con.sql(
-        f"SELECT unit_id_l, unit_id_r, match_probability FROM {predictions.physical_name}"
-    ).arrow())
+    pairs = pl.from_arrow(
+        con.sql(f"SELECT unit_id_l, unit_id_r, match_probability FROM {predictions.physical_name}").arrow()
+    )
     linker.table_management.delete_tables_created_by_splink_from_db()
     return pairs
 
@@ -108,8 +131,10 @@ def assign_people(std: pl.DataFrame, unresolved: pl.DataFrame, pairs: pl.DataFra
     for rid in sorted(unresolved["person_record_id"].to_list()):
         cluster_first.setdefault(find("rec:" + rid), rid)
 
-    rows = [(rid, person_key("id:" + idn), 1.0, "exact_id")
-            for rid, idn in std.filter(pl.col("id_valid")).select("person_record_id", "id_number").iter_rows()]
+    rows = [
+        (rid, person_key("id:" + idn), 1.0, "exact_id")
+        for rid, idn in std.filter(pl.col("id_valid")).select("person_record_id", "id_number").iter_rows()
+    ]
     for rid in unresolved["person_record_id"].to_list():
         unit = "rec:" + rid
         root = find(unit)
@@ -127,8 +152,9 @@ def assign_people(std: pl.DataFrame, unresolved: pl.DataFrame, pairs: pl.DataFra
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def link_records(con: duckdb.DuckDBPyConnection, model_path: Path = MODEL_PATH,
-                 config: LinkageConfig | None = None) -> LinkageReport:
+def link_records(
+    con: duckdb.DuckDBPyConnection, model_path: Path = MODEL_PATH, config: LinkageConfig | None = None
+) -> LinkageReport:
     """Read linkage_input.lnk_person_records, write linkage.record_person."""
     import time
 
@@ -142,8 +168,11 @@ def link_records(con: duckdb.DuckDBPyConnection, model_path: Path = MODEL_PATH,
 
         log.warning("no trained model at %s: training one on this month's records", model_path)
         train_model(con, units, model_path, config)
-    pairs = score_pairs(con, units, model_path, config) if len(unresolved) else pl.DataFrame(
-        schema={"unit_id_l": pl.String, "unit_id_r": pl.String, "match_probability": pl.Float64})
+    pairs = (
+        score_pairs(con, units, model_path, config)
+        if len(unresolved)
+        else pl.DataFrame(schema={"unit_id_l": pl.String, "unit_id_r": pl.String, "match_probability": pl.Float64})
+    )
     seconds = time.perf_counter() - started
     assigned = assign_people(std, unresolved, pairs)
     con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
@@ -155,7 +184,11 @@ def link_records(con: duckdb.DuckDBPyConnection, model_path: Path = MODEL_PATH,
     methods = assigned.group_by("match_method").len().to_dicts()
     count = {m["match_method"]: m["len"] for m in methods}
     return LinkageReport(
-        records=len(assigned), people=assigned["person_key"].n_unique(),
-        exact_id_records=count.get("exact_id", 0), probabilistic_records=count.get("probabilistic", 0),
-        singleton_records=count.get("singleton", 0), pairs_scored=len(pairs), seconds_predict=seconds,
+        records=len(assigned),
+        people=assigned["person_key"].n_unique(),
+        exact_id_records=count.get("exact_id", 0),
+        probabilistic_records=count.get("probabilistic", 0),
+        singleton_records=count.get("singleton", 0),
+        pairs_scored=len(pairs),
+        seconds_predict=seconds,
     )

@@ -55,35 +55,61 @@ def _region(id_digits: str | None, raw: str | None) -> str | None:
 def standardise(records: pl.DataFrame) -> pl.DataFrame:
     """Add the comparison columns to lnk_person_records rows."""
     rows = records.select(
-        "person_record_id", "person_name", "id_number", "id_number_raw", "id_number_status",
-        "sex", "phone", "county_code", "township", "village",
+        "person_record_id",
+        "person_name",
+        "id_number",
+        "id_number_raw",
+        "id_number_status",
+        "sex",
+        "phone",
+        "county_code",
+        "township",
+        "village",
     ).to_dicts()
     out = []
     for r in rows:
         full, surname, given = name_parts(r["person_name"])
         digits = _id_digits(r["id_number"], r["id_number_raw"])
-        out.append({
-            "person_record_id": r["person_record_id"],
-            "person_name": r["person_name"],
-            "name_pinyin": full,
-            "surname_pinyin": surname,
-            "given_pinyin": given,
-            "id_number": r["id_number"],
-            "id_compare": digits,
-            "id_region": _region(digits, r["id_number_raw"]),
-            "id_valid": r["id_number_status"] in ("valid", "converted_15"),
-            "birth_date": birth_date_from_id(digits),
-            "sex": sex_from_id(r["id_number"]) or r["sex"],
-            "phone": r["phone"],
-            "county_code": r["county_code"],
-            "township": r["township"],
-            "village": r["village"],
-        })
+        out.append(
+            {
+                "person_record_id": r["person_record_id"],
+                "person_name": r["person_name"],
+                "name_pinyin": full,
+                "surname_pinyin": surname,
+                "given_pinyin": given,
+                "id_number": r["id_number"],
+                "id_compare": digits,
+                "id_region": _region(digits, r["id_number_raw"]),
+                "id_valid": r["id_number_status"] in ("valid", "converted_15"),
+                "birth_date": birth_date_from_id(digits),
+                "sex": sex_from_id(r["id_number"]) or r["sex"],
+                "phone": r["phone"],
+                "county_code": r["county_code"],
+                "township": r["township"],
+                "village": r["village"],
+            }
+        )
     schema = {k: pl.Boolean if k == "id_valid" else pl.String for k in out[0]} if out else None
-    return pl.DataFrame(out, schema=schema) if out else pl.DataFrame(schema={
-        "person_record_id": pl.String, "person_name": pl.String, "name_pinyin": pl.String,
-        "surname_pinyin": pl.String, "given_pinyin": pl.String, "id_number": pl.String,
-        "id_compare": pl.String, "id_region": pl.String, "id_valid": pl.Boolean,
-        "birth_date": pl.String, "sex": pl.String, "phone": pl.String, "county_code": pl.String,
-        "township": pl.String, "village": pl.String,
-    })
+    return (
+        pl.DataFrame(out, schema=schema)
+        if out
+        else pl.DataFrame(
+            schema={
+                "person_record_id": pl.String,
+                "person_name": pl.String,
+                "name_pinyin": pl.String,
+                "surname_pinyin": pl.String,
+                "given_pinyin": pl.String,
+                "id_number": pl.String,
+                "id_compare": pl.String,
+                "id_region": pl.String,
+                "id_valid": pl.Boolean,
+                "birth_date": pl.String,
+                "sex": pl.String,
+                "phone": pl.String,
+                "county_code": pl.String,
+                "township": pl.String,
+                "village": pl.String,
+            }
+        )
+    )

@@ -20,8 +20,7 @@ from linkage.model import MODEL_PATH, LinkageConfig, settings
 from linkage.standardise import standardise
 
 
-def train_model(con: duckdb.DuckDBPyConnection, units: pl.DataFrame, model_path: Path,
-                config: LinkageConfig) -> None:
+def train_model(con: duckdb.DuckDBPyConnection, units: pl.DataFrame, model_path: Path, config: LinkageConfig) -> None:
     db_api = DuckDBAPI(connection=con)
     frame = db_api.register(units.to_arrow(), dataset_display_name="training_units")
     linker = Linker(frame, settings(), log_level=logging.WARNING)

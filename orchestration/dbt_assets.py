@@ -1,7 +1,6 @@
 """Stage 3: the dbt project. Seeds, staging and the linkage input build before linkage; the
 people, categories and alerts after it."""
 
-
 import json
 import os
 import sys
@@ -58,13 +57,23 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringR
     yield from dbt.cli(["build", "--vars", json.dumps({"month": run.month})], context=context).stream()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, select=BEFORE_LINKAGE,
-            name="dbt_before_linkage", dagster_dbt_translator=MonitoringDbtTranslator())
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=BEFORE_LINKAGE,
+    name="dbt_before_linkage",
+    dagster_dbt_translator=MonitoringDbtTranslator(),
+)
 def dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringRun):
     yield from _build(context, dbt, run)
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, exclude=BEFORE_LINKAGE,
-            name="dbt_after_linkage", dagster_dbt_translator=MonitoringDbtTranslator())
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=BEFORE_LINKAGE,
+    name="dbt_after_linkage",
+    dagster_dbt_translator=MonitoringDbtTranslator(),
+)
 def dbt_after_linkage(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringRun):
     yield from _build(context, dbt, run)

@@ -18,11 +18,15 @@ MONTHLY_JOB = "monthly_monitoring"
 def build_definitions(run: MonitoringRun) -> Definitions:
     """Definitions bound to one run's settings (the UI uses the LINFEN_* environment)."""
     return Definitions(
-        assets=[*feed_assets, working_days, dbt_before_linkage, record_person, dbt_after_linkage,
-                county_workbooks],
+        assets=[*feed_assets, working_days, dbt_before_linkage, record_person, dbt_after_linkage, county_workbooks],
         asset_checks=[*feed_checks, alerts_publication_gate],
-        jobs=[define_asset_job(MONTHLY_JOB, selection=AssetSelection.all(),
-                               description="The month end to end: feeds → people → alerts → county workbooks.")],
+        jobs=[
+            define_asset_job(
+                MONTHLY_JOB,
+                selection=AssetSelection.all(),
+                description="The month end to end: feeds → people → alerts → county workbooks.",
+            )
+        ],
         resources={"run": run, "dbt": dbt_resource()},
         executor=in_process_executor,
     )

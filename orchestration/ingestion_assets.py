@@ -1,10 +1,9 @@
 """Stage 1: one asset per department feed, loading the month's delivery into `raw`."""
 
-
 import json
 from pathlib import Path
 
-from dagster import AssetsDefinition, AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from ingestion.calendar import load_working_days
 from ingestion.catalogue import FEEDS, Feed
@@ -47,8 +46,12 @@ def feed_asset(feed: Feed) -> AssetsDefinition:
     return _load
 
 
-@asset(key=["reference", "working_days"], group_name="reference", kinds={"python", "duckdb"},
-       description="China's official working days (chinese-calendar, with 调休) for due dates.")
+@asset(
+    key=["reference", "working_days"],
+    group_name="reference",
+    kinds={"python", "duckdb"},
+    description="China's official working days (chinese-calendar, with 调休) for due dates.",
+)
 def working_days(run: MonitoringRun) -> MaterializeResult:
     with run.connect() as con:
         days = load_working_days(con)

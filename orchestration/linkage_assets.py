@@ -1,6 +1,5 @@
 """Stage 2: every person-bearing record gets a person key (Splink on the run's connection)."""
 
-
 from dagster import MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
@@ -19,11 +18,13 @@ from orchestration.resources import MonitoringRun
 def record_person(run: MonitoringRun) -> MaterializeResult:
     with run.connect() as con:
         report = link_records(con)
-    return MaterializeResult(metadata={
-        "records": report.records,
-        "people": report.people,
-        "exact_id_records": report.exact_id_records,
-        "probabilistic_records": report.probabilistic_records,
-        "singleton_records": report.singleton_records,
-        "pairs_above_threshold": report.pairs_scored,
-    })
+    return MaterializeResult(
+        metadata={
+            "records": report.records,
+            "people": report.people,
+            "exact_id_records": report.exact_id_records,
+            "probabilistic_records": report.probabilistic_records,
+            "singleton_records": report.singleton_records,
+            "pairs_above_threshold": report.pairs_scored,
+        }
+    )

@@ -1,6 +1,5 @@
 """Stage 5: one workbook per county and month, published only after the quality gate passed."""
 
-
 from pathlib import Path
 
 from dagster import MaterializeResult, MetadataValue, asset
@@ -22,9 +21,11 @@ def county_workbooks(run: MonitoringRun) -> MaterializeResult:
     with run.connect() as con:
         written = publish_county_workbooks(con, run.month, Path(run.output_dir))
     folder = Path(run.output_dir) / run.month
-    return MaterializeResult(metadata={
-        "folder": MetadataValue.path(str(folder)),
-        "workbooks": len(written),
-        "alerts": sum(w.alerts for w in written),
-        "alerts_by_county": MetadataValue.json({w.county_name: w.alerts for w in written}),
-    })
+    return MaterializeResult(
+        metadata={
+            "folder": MetadataValue.path(str(folder)),
+            "workbooks": len(written),
+            "alerts": sum(w.alerts for w in written),
+            "alerts_by_county": MetadataValue.json({w.county_name: w.alerts for w in written}),
+        }
+    )

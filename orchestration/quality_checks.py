@@ -1,11 +1,14 @@
 """Stage 4: Great Expectations as Dagster asset checks. A failed blocking expectation stops
 everything downstream of the checked asset, so no warning is published on bad data."""
 
-
 from dagster import (
-    AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, AssetKey, MetadataValue, asset_check,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
 )
-
 from dagster_dbt import get_asset_key_for_model
 
 from expectations.suites import QualityThresholds, alerts_suite, feed_suites
@@ -24,9 +27,13 @@ def check_metadata(*summaries: ValidationSummary) -> dict:
 
 
 def feed_check(feed: Feed) -> AssetChecksDefinition:
-    @asset_check(asset=AssetKey(["raw", feed.code]), name="gx_feed_suite", blocking=True,
-                 description=f"GX suite of {feed.code}: columns present, natural key unique, share of "
-                             "valid ID numbers, county in 临汾市.")
+    @asset_check(
+        asset=AssetKey(["raw", feed.code]),
+        name="gx_feed_suite",
+        blocking=True,
+        description=f"GX suite of {feed.code}: columns present, natural key unique, share of "
+        "valid ID numbers, county in 临汾市.",
+    )
     def _check(run: MonitoringRun) -> AssetCheckResult:
         with run.connect() as con:
             frame = con.execute(
@@ -47,15 +54,23 @@ def feed_check(feed: Feed) -> AssetChecksDefinition:
     return _check
 
 
-@asset_check(asset=get_asset_key_for_model([dbt_after_linkage], "alerts"), name="gx_publication_gate", blocking=True,
-             description="GX publication gate on the month's alerts: unique identity, rule in the "
-                         "catalogue, department matching the rule, county in 临汾市, evidence present.")
+@asset_check(
+    asset=get_asset_key_for_model([dbt_after_linkage], "alerts"),
+    name="gx_publication_gate",
+    blocking=True,
+    description="GX publication gate on the month's alerts: unique identity, rule in the "
+    "catalogue, department matching the rule, county in 临汾市, evidence present.",
+)
 def alerts_publication_gate(run: MonitoringRun) -> AssetCheckResult:
     with run.connect() as con:
         frame = con.execute("SELECT * FROM main.alerts WHERE month = ?", [run.month]).df()
     summary = validate_frame(frame, alerts_suite(run.month), "alerts")
-    return AssetCheckResult(passed=summary.success, severity=AssetCheckSeverity.ERROR,
-                            description=summary.describe(), metadata=check_metadata(summary))
+    return AssetCheckResult(
+        passed=summary.success,
+        severity=AssetCheckSeverity.ERROR,
+        description=summary.describe(),
+        metadata=check_metadata(summary),
+    )
 
 
 feed_checks = [feed_check(feed) for feed in FEEDS]

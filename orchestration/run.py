@@ -48,16 +48,19 @@ def failures(result) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/<feed files>")
     parser.add_argument("--month", required=True, help="the month to monitor, YYYY-MM")
     parser.add_argument("--warehouse", required=True, help="DuckDB warehouse file (created if missing)")
     parser.add_argument("--out", required=True, help="folder for the county workbooks")
     args = parser.parse_args(argv)
     run = MonitoringRun(
-        landing_dir=str(Path(args.landing).resolve()), month=args.month,
-        warehouse_path=str(Path(args.warehouse).resolve()), output_dir=str(Path(args.out).resolve()),
+        landing_dir=str(Path(args.landing).resolve()),
+        month=args.month,
+        warehouse_path=str(Path(args.warehouse).resolve()),
+        output_dir=str(Path(args.out).resolve()),
     )
     started = time.perf_counter()
     result = run_month(run)

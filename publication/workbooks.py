@@ -17,17 +17,40 @@ import xlsxwriter
 from ingestion.normalise import SEEDS_DIR, mask_id
 
 CATEGORY_LABELS = {
-    "tekun": "特困人员", "dibao": "低保对象", "marginal": "低保边缘", "expenditure_hardship": "支出型困难",
-    "other": "其他低收入", None: "一般人群",
+    "tekun": "特困人员",
+    "dibao": "低保对象",
+    "marginal": "低保边缘",
+    "expenditure_hardship": "支出型困难",
+    "other": "其他低收入",
+    None: "一般人群",
 }
 ALERT_COLUMNS = [
-    "预警编号", "预警类型", "预警规则", "预警等级", "推送部门", "乡镇（街道）", "村（社区）", "户编号", "姓名",
-    "身份证号", "监测类别", "预警依据", "数据截止日期", "首次预警月份", "状态", "处置时限",
+    "预警编号",
+    "预警类型",
+    "预警规则",
+    "预警等级",
+    "推送部门",
+    "乡镇（街道）",
+    "村（社区）",
+    "户编号",
+    "姓名",
+    "身份证号",
+    "监测类别",
+    "预警依据",
+    "数据截止日期",
+    "首次预警月份",
+    "状态",
+    "处置时限",
 ]
 DISPOSAL_COLUMNS = ["处置状态", "处置说明", "处置日期", "处置人"]
 DISPOSAL_CHOICES = ["已核实属实", "已核实不属实", "已落实救助", "无法联系"]
-SUMMARY_DIMENSIONS = [("预警类型", "预警类型"), ("预警规则", "预警规则"), ("预警等级", "预警等级"),
-                      ("推送部门", "推送部门"), ("状态", "状态")]
+SUMMARY_DIMENSIONS = [
+    ("预警类型", "预警类型"),
+    ("预警规则", "预警规则"),
+    ("预警等级", "预警等级"),
+    ("推送部门", "推送部门"),
+    ("状态", "状态"),
+]
 
 
 @dataclass
@@ -63,12 +86,22 @@ def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
 
 def to_workbook_row(alert: dict) -> list:
     return [
-        alert["alert_id"], alert["alert_type"], alert["rule"], alert["level"], alert["department"],
-        alert["township"] or "", alert["village"] or "", alert["household_number"] or "",
-        alert["subject_name"] or "", mask_id(alert["subject_id_number"]),
-        CATEGORY_LABELS.get(alert["category"], alert["category"]), alert["evidence"],
-        alert["data_as_of"].isoformat() if alert["data_as_of"] else "", alert["first_alert_month"] or "",
-        alert["status"], alert["due_date"].isoformat() if alert["due_date"] else "",
+        alert["alert_id"],
+        alert["alert_type"],
+        alert["rule"],
+        alert["level"],
+        alert["department"],
+        alert["township"] or "",
+        alert["village"] or "",
+        alert["household_number"] or "",
+        alert["subject_name"] or "",
+        mask_id(alert["subject_id_number"]),
+        CATEGORY_LABELS.get(alert["category"], alert["category"]),
+        alert["evidence"],
+        alert["data_as_of"].isoformat() if alert["data_as_of"] else "",
+        alert["first_alert_month"] or "",
+        alert["status"],
+        alert["due_date"].isoformat() if alert["due_date"] else "",
     ]
 
 
@@ -107,8 +140,9 @@ def write_county_workbook(path: Path, county_name: str, month: str, rows: list[l
     last = max(len(rows), 1)
     disposal_col = len(ALERT_COLUMNS)
     sheet.data_validation(1, disposal_col, last, disposal_col, {"validate": "list", "source": DISPOSAL_CHOICES})
-    sheet.data_validation(1, disposal_col + 2, last, disposal_col + 2, {"validate": "date", "criteria": ">",
-                                                                      "value": date(2000, 1, 1)})
+    sheet.data_validation(
+        1, disposal_col + 2, last, disposal_col + 2, {"validate": "date", "criteria": ">", "value": date(2000, 1, 1)}
+    )
     sheet.autofilter(0, 0, last, len(ALERT_COLUMNS) + len(DISPOSAL_COLUMNS) - 1)
     sheet.freeze_panes(1, 2)
     sheet.set_column(0, 0, 16)

@@ -18,11 +18,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="data/demo", help="writes <out>/landing and <out>/truth")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    result = generate_month(args.out, people=args.people, month=args.month, seed=args.seed,
-                            noise=args.noise, planted_per_rule=args.planted_per_rule)
-    print(f"generated {result.people} people in {result.households} households, "
-          f"{result.records} records, {result.planted_cases} planted cases "
-          f"in {time.perf_counter() - started:.1f}s")
+    result = generate_month(
+        args.out,
+        people=args.people,
+        month=args.month,
+        seed=args.seed,
+        noise=args.noise,
+        planted_per_rule=args.planted_per_rule,
+    )
+    print(
+        f"generated {result.people} people in {result.households} households, "
+        f"{result.records} records, {result.planted_cases} planted cases "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
     print(f"landing: {result.landing_dir}/{result.month}")
     print(f"truth:   {result.truth_dir}")
 

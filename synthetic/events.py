@@ -73,8 +73,10 @@ def assign_programme(b: CityBuilder, hh: Household) -> None:
 
 
 def _single_dibao_need(p: Person) -> bool:
-    return bool(p.disability and (p.disability[1] in ("一级", "二级") or
-                                  (p.disability[1] == "三级" and p.disability[0] in ("智力", "精神"))))
+    return bool(
+        p.disability
+        and (p.disability[1] in ("一级", "二级") or (p.disability[1] == "三级" and p.disability[0] in ("智力", "精神")))
+    )
 
 
 def _consistent_low_income(hh: Household) -> None:
@@ -92,7 +94,7 @@ def _consistent_low_income(hh: Household) -> None:
 
 def month_events(b: CityBuilder, households: list[Household], ev: Events) -> None:
     """Deaths, exits, verifications, visits, applications, settlements and a disaster."""
-    rng, d, month = b.rng, b.d, b.month
+    rng, d = b.rng, b.d
     first = d.replace(day=1)
 
     def day_in_month() -> date:
@@ -107,33 +109,66 @@ def month_events(b: CityBuilder, households: list[Household], ev: Events) -> Non
             if rng.random() < risk:
                 p.death_date = day_in_month()
                 if hh.programme in ("dibao", "tekun"):
-                    ev.exits.append(dict(person=p, household=hh, programme=hh.programme,
-                                         date=p.death_date, reason="死亡",
-                                         income=hh.income_per_person_monthly()))
+                    ev.exits.append(
+                        dict(
+                            person=p,
+                            household=hh,
+                            programme=hh.programme,
+                            date=p.death_date,
+                            reason="死亡",
+                            income=hh.income_per_person_monthly(),
+                        )
+                    )
         if hh.programme == "dibao" and rng.random() < 0.008:
             hh.income_annual = max(hh.income_annual, 1.7 * b.standard(hh) * 12 * len(hh.members))
             when = day_in_month()
             hh.overrides["dibao_exit_date"] = when
             for p in hh.members:
-                ev.exits.append(dict(person=p, household=hh, programme="dibao", date=when,
-                                     reason="收入超标", income=hh.income_per_person_monthly()))
+                ev.exits.append(
+                    dict(
+                        person=p,
+                        household=hh,
+                        programme="dibao",
+                        date=when,
+                        reason="收入超标",
+                        income=hh.income_per_person_monthly(),
+                    )
+                )
         if low_income(hh) and rng.random() < 0.02:
-            ev.temp_grants.append(dict(person=hh.head, household=hh, date=day_in_month(),
-                                       type=rng.choice(["急难型", "支出型"]), reason="生活困难",
-                                       amount=float(rng.randrange(300, 2000, 100))))
+            ev.temp_grants.append(
+                dict(
+                    person=hh.head,
+                    household=hh,
+                    date=day_in_month(),
+                    type=rng.choice(["急难型", "支出型"]),
+                    reason="生活困难",
+                    amount=float(rng.randrange(300, 2000, 100)),
+                )
+            )
         if hh.programme in ("dibao", "marginal") and rng.random() < 1 / 12:
             ev.verifications.append(dict(household=hh, date=day_in_month()))
         if rng.random() < (0.03 if low_income(hh) else 0.002):
             p = hh.head
-            types = sorted({"残疾" if m.disability else "重病" if m.health == "重病" else "慢性病"
-                            for m in hh.members if m.disability or m.health != "健康"} or {"就医困难"})
-            ev.visits.append(dict(person=p, household=hh, date=day_in_month(),
-                                  types=types, assisted="否"))
+            types = sorted(
+                {
+                    "残疾" if m.disability else "重病" if m.health == "重病" else "慢性病"
+                    for m in hh.members
+                    if m.disability or m.health != "健康"
+                }
+                or {"就医困难"}
+            )
+            ev.visits.append(dict(person=p, household=hh, date=day_in_month(), types=types, assisted="否"))
         if not low_income(hh) and rng.random() < 0.006:
-            ev.applications.append(dict(
-                person=hh.head, household=hh, date=day_in_month(),
-                programme=rng.choice(["低保", "临时救助", "低保边缘"]),
-                status=rng.choice(["已受理", "核对中", "审核中"]), decision=None))
+            ev.applications.append(
+                dict(
+                    person=hh.head,
+                    household=hh,
+                    date=day_in_month(),
+                    programme=rng.choice(["低保", "临时救助", "低保边缘"]),
+                    status=rng.choice(["已受理", "核对中", "审核中"]),
+                    decision=None,
+                )
+            )
         if not low_income(hh) and rng.random() < 0.005:
             ev.reports.append(dict(person=hh.head, household=hh, date=day_in_month()))
         for p in hh.members:
@@ -146,8 +181,7 @@ def _settlements(b: CityBuilder, hh: Household, p: Person, ev: Events, day_in_mo
     rng = b.rng
     age = p.age(b.d)
     inpatient = 0.006 + (0.01 if age >= 60 else 0) + (0.03 if p.health == "重病" else 0)
-    for kind, prob in (("住院", inpatient), ("门诊慢特病", 0.03 if p.health == "慢性病" else 0),
-                       ("普通门诊", 0.02)):
+    for kind, prob in (("住院", inpatient), ("门诊慢特病", 0.03 if p.health == "慢性病" else 0), ("普通门诊", 0.02)):
         if rng.random() >= prob:
             continue
         total = round(rng.lognormvariate(0, 0.7) * (9000 if kind == "住院" else 600), 2)
@@ -160,11 +194,21 @@ def _settlements(b: CityBuilder, hh: Household, p: Person, ev: Events, day_in_mo
         if oop > limit:
             continue
         when = day_in_month()
-        ev.settlements.append(dict(
-            person=p, kind=kind, admission=when - timedelta(days=rng.randint(2, 14)) if kind == "住院" else when,
-            date=when, total=total, basic=basic, critical=critical, assistance=assistance,
-            oop=oop, diagnosis=rng.choice(["肺炎", "高血压", "糖尿病", "冠心病", "脑梗死", "骨折"]),
-            major="否"))
+        ev.settlements.append(
+            dict(
+                person=p,
+                kind=kind,
+                admission=when - timedelta(days=rng.randint(2, 14)) if kind == "住院" else when,
+                date=when,
+                total=total,
+                basic=basic,
+                critical=critical,
+                assistance=assistance,
+                oop=oop,
+                diagnosis=rng.choice(["肺炎", "高血压", "糖尿病", "冠心病", "脑梗死", "骨折"]),
+                major="否",
+            )
+        )
 
 
 def _disaster(b: CityBuilder, households: list[Household], ev: Events, day_in_month) -> None:
@@ -179,16 +223,26 @@ def _disaster(b: CityBuilder, households: list[Household], ev: Events, day_in_mo
             continue
         damage = rng.choices(
             ["农作物绝收", "房屋一般损坏", "房屋严重损坏", "房屋倒塌", "紧急转移安置", "人员受伤"],
-            [50, 25, 10, 3, 10, 2])[0]
+            [50, 25, 10, 3, 10, 2],
+        )[0]
         for p in hh.members:
             if p.death_date:
                 continue
-            ev.disasters.append(dict(number=number, person=p, household=hh, kind=kind,
-                                     date=when, damage=damage, relief=None))
+            ev.disasters.append(
+                dict(number=number, person=p, household=hh, kind=kind, date=when, damage=damage, relief=None)
+            )
             if damage in SEVERE_DAMAGE:
                 grant_day = min(when + timedelta(days=rng.randint(0, 3)), b.d)
-                ev.temp_grants.append(dict(person=p, household=hh, date=grant_day, type="急难型",
-                                           reason=f"{kind}受灾", amount=float(rng.randrange(500, 3000, 100))))
+                ev.temp_grants.append(
+                    dict(
+                        person=p,
+                        household=hh,
+                        date=grant_day,
+                        type="急难型",
+                        reason=f"{kind}受灾",
+                        amount=float(rng.randrange(500, 3000, 100)),
+                    )
+                )
 
 
 def _cadres(b: CityBuilder, households: list[Household], ev: Events) -> None:
@@ -204,5 +258,12 @@ def _cadres(b: CityBuilder, households: list[Household], ev: Events) -> None:
         cadre = cadre_hh.head
         position = rng.choice(["村党支部书记", "村委会主任", "村委会委员", "社区居委会主任"])
         for relative in [m for m in cadre_hh.members[1:3]]:
-            ev.cadres.append(dict(cadre=cadre, relative=relative, household=cadre_hh, position=position,
-                                  relationship={"配偶": "配偶", "子": "子女", "女": "子女"}.get(relative.relation, "其他")))
+            ev.cadres.append(
+                dict(
+                    cadre=cadre,
+                    relative=relative,
+                    household=cadre_hh,
+                    position=position,
+                    relationship={"配偶": "配偶", "子": "子女", "女": "子女"}.get(relative.relation, "其他"),
+                )
+            )

@@ -35,8 +35,14 @@ DELIVERY = {
 }
 
 SUBSIDY_CATEGORY = {"tekun": "特困人员", "dibao": "低保对象", "marginal": "低保边缘"}
-AID_BY_STAGE = {"学前": "免保教费", "小学": "营养改善计划", "初中": "家庭经济困难寄宿生生活补助",
-                "高中": "普通高中国家助学金", "中职": "中职国家助学金", "高校": "高校国家助学金"}
+AID_BY_STAGE = {
+    "学前": "免保教费",
+    "小学": "营养改善计划",
+    "初中": "家庭经济困难寄宿生生活补助",
+    "高中": "普通高中国家助学金",
+    "中职": "中职国家助学金",
+    "高校": "高校国家助学金",
+}
 
 
 @dataclass
@@ -88,33 +94,56 @@ class Renderer:
         return dict(county=self.county(hh.county_code), township=hh.township, village=hh.village)
 
     # -- civil affairs ------------------------------------------------------------------
-    def roster_members(self, code: str, hh: Household, extra: dict, status_active: str,
-                       status_stopped: str, members: list[Person] | None = None) -> None:
+    def roster_members(
+        self,
+        code: str,
+        hh: Household,
+        extra: dict,
+        status_active: str,
+        status_stopped: str,
+        members: list[Person] | None = None,
+    ) -> None:
         members = members or hh.members
         head_name, head_id, _ = self.person_values(code, hh.head)
         covered = sum(1 for m in members if not m.death_date or m.overrides.get("still_on_roster"))
         for m in members:
             name, id_value, noise = self.person_values(code, m)
             stopped = (m.death_date and not m.overrides.get("still_on_roster")) or hh.overrides.get("dibao_exit_date")
-            row = dict(self.place(hh), household_number=hh.roster_number, head_name=head_name,
-                       head_id_number=head_id, member_name=name, member_id_number=id_value,
-                       relation_to_head=m.relation if m.hid == hh.hid else "其他",
-                       roster_status=status_stopped if stopped else status_active, **extra(hh, covered))
+            row = dict(
+                self.place(hh),
+                household_number=hh.roster_number,
+                head_name=head_name,
+                head_id_number=head_id,
+                member_name=name,
+                member_id_number=id_value,
+                relation_to_head=m.relation if m.hid == hh.hid else "其他",
+                roster_status=status_stopped if stopped else status_active,
+                **extra(hh, covered),
+            )
             self.emit(code, row, hh.county_code, ("member", m, noise))
 
     def civil_rosters(self, households: list[Household]) -> None:
         def dibao_extra(hh: Household, covered: int) -> dict:
             s = self.b.standard(hh)
-            return dict(area_type="城市" if hh.urban else "农村", covered_members=covered,
-                        household_monthly_benefit=self.amount("civil_dibao", round(max(s - hh.income_per_person_monthly(), 50) * covered, 2)),
-                        income_per_person_monthly=self.amount("civil_dibao", round(hh.income_per_person_monthly(), 2)),
-                        health_status=self.rng.choice(["健康", "慢性病"]), work_ability="弱劳动能力",
-                        is_individual_dibao="否", enrolment_date=self.date("civil_dibao", hh.enrolment_date))
+            return dict(
+                area_type="城市" if hh.urban else "农村",
+                covered_members=covered,
+                household_monthly_benefit=self.amount(
+                    "civil_dibao", round(max(s - hh.income_per_person_monthly(), 50) * covered, 2)
+                ),
+                income_per_person_monthly=self.amount("civil_dibao", round(hh.income_per_person_monthly(), 2)),
+                health_status=self.rng.choice(["健康", "慢性病"]),
+                work_ability="弱劳动能力",
+                is_individual_dibao="否",
+                enrolment_date=self.date("civil_dibao", hh.enrolment_date),
+            )
 
         def marginal_extra(hh: Household, covered: int) -> dict:
-            return dict(recognition_type="低保边缘家庭" if hh.programme == "marginal" else "支出型困难家庭",
-                        recognition_date=self.date("civil_marginal", hh.enrolment_date),
-                        income_per_person_monthly=self.amount("civil_marginal", round(hh.income_per_person_monthly(), 2)))
+            return dict(
+                recognition_type="低保边缘家庭" if hh.programme == "marginal" else "支出型困难家庭",
+                recognition_date=self.date("civil_marginal", hh.enrolment_date),
+                income_per_person_monthly=self.amount("civil_marginal", round(hh.income_per_person_monthly(), 2)),
+            )
 
         for hh in households:
             if hh.programme == "dibao":
@@ -122,7 +151,9 @@ class Renderer:
                 for m in hh.members:
                     other = m.overrides.get("second_dibao_household")
                     if other:
-                        self.roster_members("civil_dibao", other, dibao_extra, "在保", "停保", members=[*other.members, m])
+                        self.roster_members(
+                            "civil_dibao", other, dibao_extra, "在保", "停保", members=[*other.members, m]
+                        )
                     if m.overrides.get("also_tekun"):
                         self.tekun_row(hh, m)
             elif hh.programme in ("marginal", "expenditure_hardship"):
@@ -134,23 +165,40 @@ class Renderer:
         name, id_value, noise = self.person_values("civil_tekun", p)
         s = self.b.standard(hh)
         stopped = p.death_date and not p.overrides.get("still_on_roster")
-        row = dict(self.place(hh), person_name=name, id_number=id_value, sex=p.sex,
-                   area_type="城市" if hh.urban else "农村", support_mode=hh.tekun_mode or "分散供养",
-                   self_care_ability=self.rng.choice(["具备", "部分丧失"]),
-                   monthly_basic_living=self.amount("civil_tekun", round(1.3 * s, 2)),
-                   monthly_care=self.amount("civil_tekun", 150.0),
-                   enrolment_date=self.date("civil_tekun", hh.enrolment_date),
-                   roster_status="停供" if stopped else "在供")
+        row = dict(
+            self.place(hh),
+            person_name=name,
+            id_number=id_value,
+            sex=p.sex,
+            area_type="城市" if hh.urban else "农村",
+            support_mode=hh.tekun_mode or "分散供养",
+            self_care_ability=self.rng.choice(["具备", "部分丧失"]),
+            monthly_basic_living=self.amount("civil_tekun", round(1.3 * s, 2)),
+            monthly_care=self.amount("civil_tekun", 150.0),
+            enrolment_date=self.date("civil_tekun", hh.enrolment_date),
+            roster_status="停供" if stopped else "在供",
+        )
         self.emit("civil_tekun", row, hh.county_code, ("person", p, noise))
 
     def civil_events(self, ev: Events, month: str) -> None:
         for g in ev.temp_grants:
             code = "civil_temp_assistance"
             name, id_value, noise = self.person_values(code, g["person"])
-            self.emit(code, dict(grant_number=ev.next_number("LS", month), county=self.county(g["household"].county_code),
-                                 person_name=name, id_number=id_value, assistance_type=g["type"], reason=g["reason"],
-                                 amount=self.amount(code, g["amount"]), approval_date=self.date(code, g["date"])),
-                      g["household"].county_code, ("person", g["person"], noise))
+            self.emit(
+                code,
+                dict(
+                    grant_number=ev.next_number("LS", month),
+                    county=self.county(g["household"].county_code),
+                    person_name=name,
+                    id_number=id_value,
+                    assistance_type=g["type"],
+                    reason=g["reason"],
+                    amount=self.amount(code, g["amount"]),
+                    approval_date=self.date(code, g["date"]),
+                ),
+                g["household"].county_code,
+                ("person", g["person"], noise),
+            )
         for v in ev.verifications:
             code, hh = "civil_verification", v["household"]
             s = self.b.standard(hh)
@@ -158,57 +206,123 @@ class Renderer:
             if "verification_income_factor" in hh.overrides:
                 income = round(hh.overrides["verification_income_factor"] * s * 12 * len(hh.members), -1)
             name, id_value, noise = self.person_values(code, hh.head)
-            self.emit(code, dict(verification_number=ev.next_number("HD", month), county=self.county(hh.county_code),
-                                 head_name=name, head_id_number=id_value, household_size=len(hh.members),
-                                 household_income_annual=self.amount(code, income),
-                                 financial_assets=self.amount(code, hh.financial_assets),
-                                 property_count=sum(p.properties for p in hh.members),
-                                 vehicle_count=hh.overrides.get("verification_vehicles", hh.vehicles),
-                                 business_count=hh.businesses, completed_date=self.date(code, v["date"])),
-                      hh.county_code, ("head", hh.head, noise))
+            self.emit(
+                code,
+                dict(
+                    verification_number=ev.next_number("HD", month),
+                    county=self.county(hh.county_code),
+                    head_name=name,
+                    head_id_number=id_value,
+                    household_size=len(hh.members),
+                    household_income_annual=self.amount(code, income),
+                    financial_assets=self.amount(code, hh.financial_assets),
+                    property_count=sum(p.properties for p in hh.members),
+                    vehicle_count=hh.overrides.get("verification_vehicles", hh.vehicles),
+                    business_count=hh.businesses,
+                    completed_date=self.date(code, v["date"]),
+                ),
+                hh.county_code,
+                ("head", hh.head, noise),
+            )
         for x in ev.exits:
             code = "civil_exits"
             name, id_value, noise = self.person_values(code, x["person"])
-            self.emit(code, dict(county=self.county(x["household"].county_code), person_name=name, id_number=id_value,
-                                 former_programme="低保" if x["programme"] == "dibao" else "特困",
-                                 exit_date=self.date(code, x["date"]), exit_reason=x["reason"],
-                                 income_per_person_at_exit=self.amount(code, round(x["income"], 2))),
-                      x["household"].county_code, ("person", x["person"], noise))
+            self.emit(
+                code,
+                dict(
+                    county=self.county(x["household"].county_code),
+                    person_name=name,
+                    id_number=id_value,
+                    former_programme="低保" if x["programme"] == "dibao" else "特困",
+                    exit_date=self.date(code, x["date"]),
+                    exit_reason=x["reason"],
+                    income_per_person_at_exit=self.amount(code, round(x["income"], 2)),
+                ),
+                x["household"].county_code,
+                ("person", x["person"], noise),
+            )
         for v in ev.visits:
             code, hh, p = "civil_visits", v["household"], v["person"]
             name, id_value, noise = self.person_values(code, p, blank_rate=0.6)
-            self.emit(code, dict(visit_number=ev.next_number("ZF", month), visit_date=self.date(code, v["date"]),
-                                 **self.place(hh), person_name=name, id_number=id_value, phone=p.phone,
-                                 household_size=len(hh.members), hardship_types="、".join(v["types"]),
-                                 description="家中" + "、".join(v["types"]) + "，生活困难", assisted_application=v["assisted"],
-                                 visitor=self.b.name("女")),
-                      hh.county_code, ("person", p, noise))
+            self.emit(
+                code,
+                dict(
+                    visit_number=ev.next_number("ZF", month),
+                    visit_date=self.date(code, v["date"]),
+                    **self.place(hh),
+                    person_name=name,
+                    id_number=id_value,
+                    phone=p.phone,
+                    household_size=len(hh.members),
+                    hardship_types="、".join(v["types"]),
+                    description="家中" + "、".join(v["types"]) + "，生活困难",
+                    assisted_application=v["assisted"],
+                    visitor=self.b.name("女"),
+                ),
+                hh.county_code,
+                ("person", p, noise),
+            )
         for a in ev.applications:
             code, hh, p = "civil_applications", a["household"], a["person"]
             name, id_value, noise = self.person_values(code, p)
-            self.emit(code, dict(application_number=ev.next_number("SB", month), application_date=self.date(code, a["date"]),
-                                 channel=self.rng.choice(["乡镇社会救助窗口", "政务服务一门受理窗口", "村（社区）代为申报"]),
-                                 person_name=name, id_number=id_value, phone=p.phone, **self.place(hh),
-                                 requested_programme=a["programme"], household_size=len(hh.members),
-                                 self_reported_income_monthly=self.amount(code, round(hh.income_annual / 12, 2)),
-                                 hardship_description="收入低，生活困难", processing_status=a["status"],
-                                 decision_date=self.date(code, a["decision"])),
-                      hh.county_code, ("person", p, noise))
+            self.emit(
+                code,
+                dict(
+                    application_number=ev.next_number("SB", month),
+                    application_date=self.date(code, a["date"]),
+                    channel=self.rng.choice(["乡镇社会救助窗口", "政务服务一门受理窗口", "村（社区）代为申报"]),
+                    person_name=name,
+                    id_number=id_value,
+                    phone=p.phone,
+                    **self.place(hh),
+                    requested_programme=a["programme"],
+                    household_size=len(hh.members),
+                    self_reported_income_monthly=self.amount(code, round(hh.income_annual / 12, 2)),
+                    hardship_description="收入低，生活困难",
+                    processing_status=a["status"],
+                    decision_date=self.date(code, a["decision"]),
+                ),
+                hh.county_code,
+                ("person", p, noise),
+            )
         for r in ev.reports:
             code, hh, p = "civil_reports", r["household"], r["person"]
             name, id_value, noise = self.person_values(code, p, blank_rate=0.5)
-            self.emit(code, dict(report_number=ev.next_number("SH", month), report_date=self.date(code, r["date"]),
-                                 **self.place(hh), reporter=self.b.name("男"), person_name=name, id_number=id_value,
-                                 phone=p.phone, address=f"{hh.township}{hh.village}", hardship_description="家庭困难"),
-                      hh.county_code, ("person", p, noise))
+            self.emit(
+                code,
+                dict(
+                    report_number=ev.next_number("SH", month),
+                    report_date=self.date(code, r["date"]),
+                    **self.place(hh),
+                    reporter=self.b.name("男"),
+                    person_name=name,
+                    id_number=id_value,
+                    phone=p.phone,
+                    address=f"{hh.township}{hh.village}",
+                    hardship_description="家庭困难",
+                ),
+                hh.county_code,
+                ("person", p, noise),
+            )
         for c in ev.cadres:
             code, hh = "civil_cadre_relatives", c["household"]
             cadre_name, cadre_id, cadre_noise = self.person_values(code, c["cadre"])
             rel_name, rel_id, rel_noise = self.person_values(code, c["relative"])
-            self.emit(code, dict(**self.place(hh), cadre_name=cadre_name, cadre_id_number=cadre_id,
-                                 cadre_position=c["position"], relative_name=rel_name, relative_id_number=rel_id,
-                                 relationship=c["relationship"]),
-                      hh.county_code, ("cadre", c["cadre"], cadre_noise), ("relative", c["relative"], rel_noise))
+            self.emit(
+                code,
+                dict(
+                    **self.place(hh),
+                    cadre_name=cadre_name,
+                    cadre_id_number=cadre_id,
+                    cadre_position=c["position"],
+                    relative_name=rel_name,
+                    relative_id_number=rel_id,
+                    relationship=c["relationship"],
+                ),
+                hh.county_code,
+                ("cadre", c["cadre"], cadre_noise),
+                ("relative", c["relative"], rel_noise),
+            )
 
     # -- other departments --------------------------------------------------------------
     def departments(self, households: list[Household], ev: Events) -> None:
@@ -223,78 +337,150 @@ class Renderer:
                 if p.properties:
                     code = "housing_property"
                     name, id_value, noise = self.person_values(code, p)
-                    self.emit(code, dict(person_name=name, id_number=id_value, property_count=p.properties,
-                                         commercial_property_count=p.commercial_properties,
-                                         last_transaction_date=self.date(code, d - timedelta(days=self.rng.randint(200, 5000)))),
-                              hh.county_code, ("person", p, noise))
+                    self.emit(
+                        code,
+                        dict(
+                            person_name=name,
+                            id_number=id_value,
+                            property_count=p.properties,
+                            commercial_property_count=p.commercial_properties,
+                            last_transaction_date=self.date(code, d - timedelta(days=self.rng.randint(200, 5000))),
+                        ),
+                        hh.county_code,
+                        ("person", p, noise),
+                    )
             self.housing_safety(hh)
             self.rural(hh)
         for s in ev.settlements:
             code, p = "medins_settlements", s["person"]
             name, id_value, noise = self.person_values(code, p)
-            self.emit(code, dict(settlement_number=ev.next_number("JS", self.b.month), person_name=name,
-                                 id_number=id_value, visit_type=s["kind"], institution="临汾市人民医院",
-                                 admission_date=self.date(code, s["admission"]), settlement_date=self.date(code, s["date"]),
-                                 total_cost=self.amount(code, s["total"]), basic_insurance_paid=self.amount(code, s["basic"]),
-                                 critical_illness_insurance_paid=self.amount(code, s["critical"]),
-                                 medical_assistance_paid=self.amount(code, s["assistance"]),
-                                 out_of_pocket=self.amount(code, s["oop"]), main_diagnosis=s["diagnosis"],
-                                 is_major_disease=s["major"]),
-                      "", ("person", p, noise))
+            self.emit(
+                code,
+                dict(
+                    settlement_number=ev.next_number("JS", self.b.month),
+                    person_name=name,
+                    id_number=id_value,
+                    visit_type=s["kind"],
+                    institution="临汾市人民医院",
+                    admission_date=self.date(code, s["admission"]),
+                    settlement_date=self.date(code, s["date"]),
+                    total_cost=self.amount(code, s["total"]),
+                    basic_insurance_paid=self.amount(code, s["basic"]),
+                    critical_illness_insurance_paid=self.amount(code, s["critical"]),
+                    medical_assistance_paid=self.amount(code, s["assistance"]),
+                    out_of_pocket=self.amount(code, s["oop"]),
+                    main_diagnosis=s["diagnosis"],
+                    is_major_disease=s["major"],
+                ),
+                "",
+                ("person", p, noise),
+            )
         for x in ev.disasters:
             code, hh, p = "emergency_disaster", x["household"], x["person"]
             name, id_value, noise = self.person_values(code, p)
-            self.emit(code, dict(disaster_number=x["number"], **self.place(hh), person_name=name, id_number=id_value,
-                                 disaster_type=x["kind"], disaster_date=self.date(code, x["date"]), damage=x["damage"],
-                                 relief_paid=self.amount(code, x["relief"])),
-                      hh.county_code, ("person", p, noise))
+            self.emit(
+                code,
+                dict(
+                    disaster_number=x["number"],
+                    **self.place(hh),
+                    person_name=name,
+                    id_number=id_value,
+                    disaster_type=x["kind"],
+                    disaster_date=self.date(code, x["date"]),
+                    damage=x["damage"],
+                    relief_paid=self.amount(code, x["relief"]),
+                ),
+                hh.county_code,
+                ("person", p, noise),
+            )
 
     def education(self, hh: Household, p: Person, school_year: str) -> None:
         age = p.age(self.d)
         if p.death_date or not 3 <= age <= 22 or (age >= 18 and self.rng.random() > 0.4):
             return
-        stage = ("学前" if age < 6 else "小学" if age < 12 else "初中" if age < 15 else
-                 ("中职" if self.rng.random() < 0.2 else "高中") if age < 18 else "高校")
-        recognition = {"tekun": "特别困难", "dibao": "特别困难", "marginal": "比较困难",
-                       "expenditure_hardship": "一般困难"}.get(hh.programme or "", None)
+        stage = (
+            "学前"
+            if age < 6
+            else "小学"
+            if age < 12
+            else "初中"
+            if age < 15
+            else ("中职" if self.rng.random() < 0.2 else "高中")
+            if age < 18
+            else "高校"
+        )
+        recognition = {
+            "tekun": "特别困难",
+            "dibao": "特别困难",
+            "marginal": "比较困难",
+            "expenditure_hardship": "一般困难",
+        }.get(hh.programme or "", None)
         aid = AID_BY_STAGE[stage] if recognition else None
         if p.overrides.get("edu_students") == "未认定":
             recognition, aid = "未认定", None
         recognition = recognition or self.rng.choice(["不困难", "未认定"])
         code = "edu_students"
         name, id_value, noise = self.person_values(code, p)
-        self.emit(code, dict(person_name=name, id_number=id_value, sex=p.sex,
-                             school_name=f"{hh.township}{'中心校' if stage != '高校' else '学院'}", school_stage=stage,
-                             grade=f"{max(1, age - 5)}年级" if stage in ("小学", "初中") else None,
-                             county=self.county(hh.county_code), hardship_recognition=recognition, aid_programme=aid,
-                             aid_amount=self.amount(code, 1000.0 if aid else None), school_year=school_year),
-                  hh.county_code, ("person", p, noise))
+        self.emit(
+            code,
+            dict(
+                person_name=name,
+                id_number=id_value,
+                sex=p.sex,
+                school_name=f"{hh.township}{'中心校' if stage != '高校' else '学院'}",
+                school_stage=stage,
+                grade=f"{max(1, age - 5)}年级" if stage in ("小学", "初中") else None,
+                county=self.county(hh.county_code),
+                hardship_recognition=recognition,
+                aid_programme=aid,
+                aid_amount=self.amount(code, 1000.0 if aid else None),
+                school_year=school_year,
+            ),
+            hh.county_code,
+            ("person", p, noise),
+        )
 
     def hrss(self, p: Person) -> None:
         if not p.job and p.employment_status not in ("登记失业", "就业困难人员"):
             return
         code = "hrss_insurance"
-        scheme = {"enterprise": ("企业职工基本养老保险", "企业"), "government": ("机关事业单位基本养老保险", "机关"),
-                  "public_institution": ("机关事业单位基本养老保险", "事业单位"),
-                  "retired": ("企业职工基本养老保险", None)}.get(p.job or "", ("城乡居民基本养老保险", None))
+        scheme = {
+            "enterprise": ("企业职工基本养老保险", "企业"),
+            "government": ("机关事业单位基本养老保险", "机关"),
+            "public_institution": ("机关事业单位基本养老保险", "事业单位"),
+            "retired": ("企业职工基本养老保险", None),
+        }.get(p.job or "", ("城乡居民基本养老保险", None))
         status = "参保缴费" if p.contribution_base or (p.job == "resident" and not p.monthly_pension) else "暂停缴费"
         if p.death_date:
             status = "终止参保"
         name, id_value, noise = self.person_values(code, p)
-        self.emit(code, dict(person_name=name, id_number=id_value, insurance_type=scheme[0], insurance_status=status,
-                             employer_name=f"临汾{scheme[1]}单位" if scheme[1] else None, employer_type=scheme[1],
-                             monthly_contribution_base=self.amount(code, p.contribution_base),
-                             monthly_pension=self.amount(code, p.monthly_pension),
-                             termination_reason="死亡" if p.death_date else None,
-                             termination_date=self.date(code, p.death_date), employment_status=p.employment_status),
-                  p.id_number[:6], ("person", p, noise))
+        self.emit(
+            code,
+            dict(
+                person_name=name,
+                id_number=id_value,
+                insurance_type=scheme[0],
+                insurance_status=status,
+                employer_name=f"临汾{scheme[1]}单位" if scheme[1] else None,
+                employer_type=scheme[1],
+                monthly_contribution_base=self.amount(code, p.contribution_base),
+                monthly_pension=self.amount(code, p.monthly_pension),
+                termination_reason="死亡" if p.death_date else None,
+                termination_date=self.date(code, p.death_date),
+                employment_status=p.employment_status,
+            ),
+            p.id_number[:6],
+            ("person", p, noise),
+        )
 
     def medins(self, hh: Household, p: Person) -> None:
         override = p.overrides.get("medins_enrollment")
         if override == "missing" or (not low_income(hh) and not p.clean and self.rng.random() < 0.03):
             return
         code = "medins_enrollment"
-        subsidy = SUBSIDY_CATEGORY.get(hh.programme or "") or ("返贫致贫人口" if hh.rural_category == "监测户" else "无")
+        subsidy = SUBSIDY_CATEGORY.get(hh.programme or "") or (
+            "返贫致贫人口" if hh.rural_category == "监测户" else "无"
+        )
         if p.overrides.get("also_tekun"):
             subsidy = "特困人员"
         status = "终止参保" if p.death_date else "正常参保"
@@ -303,11 +489,20 @@ class Renderer:
         if override == "无":
             subsidy = "无"
         name, id_value, noise = self.person_values(code, p)
-        self.emit(code, dict(person_name=name, id_number=id_value,
-                             insurance_scheme="职工基本医疗保险" if p.contribution_base else "城乡居民基本医疗保险",
-                             enrolment_status=status, subsidy_category=subsidy,
-                             person_status="死亡" if p.death_date else "正常", death_date=self.date(code, p.death_date)),
-                  hh.county_code, ("person", p, noise))
+        self.emit(
+            code,
+            dict(
+                person_name=name,
+                id_number=id_value,
+                insurance_scheme="职工基本医疗保险" if p.contribution_base else "城乡居民基本医疗保险",
+                enrolment_status=status,
+                subsidy_category=subsidy,
+                person_status="死亡" if p.death_date else "正常",
+                death_date=self.date(code, p.death_date),
+            ),
+            hh.county_code,
+            ("person", p, noise),
+        )
 
     def disability(self, hh: Household, p: Person) -> None:
         if not p.disability:
@@ -323,11 +518,23 @@ class Renderer:
         override = p.overrides.get("disability_cards")
         if override in ("no_living_subsidy", "care_subsidy_only"):
             living = "否"
-        self.emit(code, dict(person_name=name, disability_card_number=card, sex=p.sex, county=self.county(hh.county_code),
-                             disability_category=category, disability_level=level, living_subsidy=living,
-                             care_subsidy=care, issue_date=self.date(code, date(2015, 3, 1) + timedelta(days=self.rng.randrange(2500))),
-                             card_status="注销" if p.death_date else "有效"),
-                  hh.county_code, ("person", p, noise))
+        self.emit(
+            code,
+            dict(
+                person_name=name,
+                disability_card_number=card,
+                sex=p.sex,
+                county=self.county(hh.county_code),
+                disability_category=category,
+                disability_level=level,
+                living_subsidy=living,
+                care_subsidy=care,
+                issue_date=self.date(code, date(2015, 3, 1) + timedelta(days=self.rng.randrange(2500))),
+                card_status="注销" if p.death_date else "有效",
+            ),
+            hh.county_code,
+            ("person", p, noise),
+        )
 
     def housing_safety(self, hh: Household) -> None:
         eligible = hh.programme in ("dibao", "marginal") or (hh.programme == "tekun" and hh.tekun_mode == "分散供养")
@@ -339,10 +546,20 @@ class Renderer:
         included = "否" if planted or grade in ("A级", "B级") else "是"
         status = "未改造" if included == "否" else self.rng.choice(["改造中", "已竣工"])
         name, id_value, noise = self.person_values(code, hh.head)
-        self.emit(code, dict(**self.place(hh), head_name=name, head_id_number=id_value, safety_grade=grade,
-                             assessment_date=self.date(code, self.d - timedelta(days=self.rng.randint(30, 700))),
-                             included_in_renovation=included, renovation_status=status),
-                  hh.county_code, ("head", hh.head, noise))
+        self.emit(
+            code,
+            dict(
+                **self.place(hh),
+                head_name=name,
+                head_id_number=id_value,
+                safety_grade=grade,
+                assessment_date=self.date(code, self.d - timedelta(days=self.rng.randint(30, 700))),
+                included_in_renovation=included,
+                renovation_status=status,
+            ),
+            hh.county_code,
+            ("head", hh.head, noise),
+        )
 
     def rural(self, hh: Household) -> None:
         if not hh.rural_category:
@@ -352,10 +569,24 @@ class Renderer:
         net = round(hh.income_annual / len(hh.members), 2)
         for m in hh.members:
             name, id_value, noise = self.person_values(code, m)
-            self.emit(code, dict(household_code=hh.rural_code, **self.place(hh), head_name=head_name, member_name=name,
-                                 member_id_number=id_value, relation_to_head=m.relation,
-                                 household_category=hh.rural_category, monitoring_category=hh.monitoring_category,
-                                 main_risk=self.rng.choice(["因病", "因残", "缺劳动力", "务工就业不稳"]) if hh.monitoring_category else None,
-                                 risk_eliminated=hh.risk_eliminated, net_income_per_person_annual=self.amount(code, net),
-                                 identified_date=self.date(code, date(2021, 5, 1) + timedelta(days=self.rng.randrange(700)))),
-                      hh.county_code, ("member", m, noise))
+            self.emit(
+                code,
+                dict(
+                    household_code=hh.rural_code,
+                    **self.place(hh),
+                    head_name=head_name,
+                    member_name=name,
+                    member_id_number=id_value,
+                    relation_to_head=m.relation,
+                    household_category=hh.rural_category,
+                    monitoring_category=hh.monitoring_category,
+                    main_risk=self.rng.choice(["因病", "因残", "缺劳动力", "务工就业不稳"])
+                    if hh.monitoring_category
+                    else None,
+                    risk_eliminated=hh.risk_eliminated,
+                    net_income_per_person_annual=self.amount(code, net),
+                    identified_date=self.date(code, date(2021, 5, 1) + timedelta(days=self.rng.randrange(700))),
+                ),
+                hh.county_code,
+                ("member", m, noise),
+            )

@@ -27,8 +27,15 @@ class GeneratedMonth:
     planted_cases: int
 
 
-def generate_month(out_dir: Path, *, people: int = 20_000, month: str = "2023-06", seed: int = 7,
-                   noise: float = 1.0, planted_per_rule: int = 2) -> GeneratedMonth:
+def generate_month(
+    out_dir: Path,
+    *,
+    people: int = 20_000,
+    month: str = "2023-06",
+    seed: int = 7,
+    noise: float = 1.0,
+    planted_per_rule: int = 2,
+) -> GeneratedMonth:
     """Build a city of about `people` people, render the month's 19 feeds and its truth."""
     out_dir = Path(out_dir)
     builder = CityBuilder(people, month, seed)
@@ -68,17 +75,47 @@ def generate_month(out_dir: Path, *, people: int = 20_000, month: str = "2023-06
         truth_rows += write_feed(feed, landing, month, write_rng, renderer.noise.rates.duplicate_row)
 
     _write_csv(truth_dir / "records.csv", truth_rows)
-    _write_csv(truth_dir / "people.csv", [
-        dict(truth_person_id=p.pid, truth_household_id=h.hid, name=p.name, id_number=p.id_number,
-             sex=p.sex, birth_date=p.birth.isoformat(), county_code=h.county_code,
-             death_date=p.death_date.isoformat() if p.death_date else "")
-        for h in households for p in h.members])
-    _write_csv(truth_dir / "planted_alerts.csv", [
-        dict(rule_id=rule, truth_person_id=c.person.pid, truth_household_id=c.household.hid,
-             id_number=c.person.id_number, county_code=c.household.county_code, note=c.note)
-        for c in planted for rule in c.rule_ids])
-    return GeneratedMonth(out_dir / "landing", truth_dir, month, sum(len(h.members) for h in households),
-                          len(households), len(truth_rows), len(planted))
+    _write_csv(
+        truth_dir / "people.csv",
+        [
+            dict(
+                truth_person_id=p.pid,
+                truth_household_id=h.hid,
+                name=p.name,
+                id_number=p.id_number,
+                sex=p.sex,
+                birth_date=p.birth.isoformat(),
+                county_code=h.county_code,
+                death_date=p.death_date.isoformat() if p.death_date else "",
+            )
+            for h in households
+            for p in h.members
+        ],
+    )
+    _write_csv(
+        truth_dir / "planted_alerts.csv",
+        [
+            dict(
+                rule_id=rule,
+                truth_person_id=c.person.pid,
+                truth_household_id=c.household.hid,
+                id_number=c.person.id_number,
+                county_code=c.household.county_code,
+                note=c.note,
+            )
+            for c in planted
+            for rule in c.rule_ids
+        ],
+    )
+    return GeneratedMonth(
+        out_dir / "landing",
+        truth_dir,
+        month,
+        sum(len(h.members) for h in households),
+        len(households),
+        len(truth_rows),
+        len(planted),
+    )
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:

@@ -15,7 +15,10 @@ from synthetic.population import GIVEN_FEMALE, GIVEN_MALE
 
 _FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 _EXCEL_EPOCH = date(1899, 12, 30)
-EXTRA_NAME_CHARS = "莉俐丽力立锋峰丰玮炜伟君军均桦华骅铭明鸣瑛英莹方芳滔涛韬婧静靖洁杰婕虹红鸿鹃娟蔷强永勇咏蕾磊萍平苹钢刚晖辉琳玲菱彬斌羽宇雨玉朋鹏欣新鑫馨岚兰蓝"
+EXTRA_NAME_CHARS = (
+    "莉俐丽力立锋峰丰玮炜伟君军均桦华骅铭明鸣瑛英莹方芳滔涛韬婧静靖洁杰婕虹"
+    "红鸿鹃娟蔷强永勇咏蕾磊萍平苹钢刚晖辉琳玲菱彬斌羽宇雨玉朋鹏欣新鑫馨岚兰蓝"
+)
 
 
 @lru_cache(maxsize=1)
@@ -65,11 +68,11 @@ class Noise:
         if r() < rates.id_typo:
             pos = self.rng.randrange(14, 17)
             digit = str((int(id18[pos]) + self.rng.randint(1, 9)) % 10)
-            return id18[:pos] + digit + id18[pos + 1:], "typo"
+            return id18[:pos] + digit + id18[pos + 1 :], "typo"
         if r() < rates.id_transposition:
             pos = self.rng.randrange(14, 16)
             if id18[pos] != id18[pos + 1]:
-                return id18[:pos] + id18[pos + 1] + id18[pos] + id18[pos + 2:], "transposition"
+                return id18[:pos] + id18[pos + 1] + id18[pos] + id18[pos + 2 :], "transposition"
         if 1900 <= int(id18[6:10]) <= 1999 and r() < rates.id_fifteen:
             return id18[:6] + id18[8:17], "fifteen"
         if r() < rates.id_spaces:
@@ -88,7 +91,7 @@ class Noise:
             positions = [i for i in range(1, len(name)) if name[i] in homophones()]
             if positions:
                 i = self.rng.choice(positions)
-                return name[:i] + self.rng.choice(homophones()[name[i]]) + name[i + 1:], "homophone"
+                return name[:i] + self.rng.choice(homophones()[name[i]]) + name[i + 1 :], "homophone"
         if len(name) == 2 and r() < self.rates.name_space:
             return name[0] + " " + name[1], "space"
         return name, "clean"
@@ -100,7 +103,8 @@ class Noise:
             return (d - _EXCEL_EPOCH).days
         fmt = self.rng.choices(
             ["{:%Y-%m-%d}", "{d.year}/{d.month}/{d.day}", "{:%Y%m%d}", "{d.year}年{d.month}月{d.day}日", "{:%Y.%m.%d}"],
-            [60, 15, 10, 10, 5])[0]
+            [60, 15, 10, 10, 5],
+        )[0]
         return fmt.format(d, d=d)
 
     def amount(self, value: float | None, *, excel: bool) -> str | float | None:

@@ -20,8 +20,9 @@ class PlantedCase:
     note: str
 
 
-def _household(b: CityBuilder, programme: str | None, size: int = 2, head_age: int = 50,
-               urban: bool | None = False) -> Household:
+def _household(
+    b: CityBuilder, programme: str | None, size: int = 2, head_age: int = 50, urban: bool | None = False
+) -> Household:
     hh = b.household(size=size, head_age=head_age, urban=urban)
     s = b.standard(hh)
     hh.programme = None
@@ -51,12 +52,25 @@ def _household(b: CityBuilder, programme: str | None, size: int = 2, head_age: i
     return hh
 
 
-def _settlement(b: CityBuilder, ev: Events, p: Person, days_ago: int, oop: float,
-                assistance: float, major: str = "否") -> None:
+def _settlement(
+    b: CityBuilder, ev: Events, p: Person, days_ago: int, oop: float, assistance: float, major: str = "否"
+) -> None:
     when = b.d - timedelta(days=days_ago)
-    ev.settlements.append(dict(person=p, kind="住院", admission=when - timedelta(days=9), date=when,
-                               total=round(oop + assistance + 20000, 2), basic=20000.0, critical=0.0,
-                               assistance=assistance, oop=oop, diagnosis="脑出血", major=major))
+    ev.settlements.append(
+        dict(
+            person=p,
+            kind="住院",
+            admission=when - timedelta(days=9),
+            date=when,
+            total=round(oop + assistance + 20000, 2),
+            basic=20000.0,
+            critical=0.0,
+            assistance=assistance,
+            oop=oop,
+            diagnosis="脑出血",
+            major=major,
+        )
+    )
 
 
 def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCase]:
@@ -147,23 +161,38 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         hh = _household(b, None)
         p = hh.head
         income = round(1.1 * b.standard(hh), 2)
-        ev.exits.append(dict(person=p, household=hh, programme="dibao", date=d - timedelta(days=150),
-                             reason="主动申请退出", income=income))
+        ev.exits.append(
+            dict(
+                person=p,
+                household=hh,
+                programme="dibao",
+                date=d - timedelta(days=150),
+                reason="主动申请退出",
+                income=income,
+            )
+        )
         add(("N07",), p, hh, "left dibao five months ago with income still under 1.5 x S")
 
     def n08(i: int) -> None:
         hh = _household(b, None)
         p = hh.head
-        ev.visits.append(dict(person=p, household=hh, date=d - timedelta(days=60),
-                              types=["重病"], assisted="是"))
+        ev.visits.append(dict(person=p, household=hh, date=d - timedelta(days=60), types=["重病"], assisted="是"))
         add(("N08",), p, hh, "visit with 协助申报 sixty days ago, still undecided")
 
     def u01(i: int) -> None:
         hh = _household(b, None)
         p = hh.head
-        ev.disasters.append(dict(number=ev.next_number("ZQ", b.month), person=p, household=hh,
-                                 kind="洪涝", date=d - timedelta(days=12),
-                                 damage=["房屋倒塌", "紧急转移安置"][i % 2], relief=None))
+        ev.disasters.append(
+            dict(
+                number=ev.next_number("ZQ", b.month),
+                person=p,
+                household=hh,
+                kind="洪涝",
+                date=d - timedelta(days=12),
+                damage=["房屋倒塌", "紧急转移安置"][i % 2],
+                relief=None,
+            )
+        )
         add(("U01",), p, hh, "disaster victim without 临时救助")
 
     def u02(i: int) -> None:
@@ -176,15 +205,22 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         hh = _household(b, "dibao", size=3, head_age=47)
         deceased = hh.members[1]
         deceased.death_date = d - timedelta(days=20)
-        ev.exits.append(dict(person=deceased, household=hh, programme="dibao",
-                             date=deceased.death_date, reason="死亡", income=hh.income_per_person_monthly()))
+        ev.exits.append(
+            dict(
+                person=deceased,
+                household=hh,
+                programme="dibao",
+                date=deceased.death_date,
+                reason="死亡",
+                income=hh.income_per_person_monthly(),
+            )
+        )
         add(("U03",), hh.head, hh, "working-age member of a dibao household died")
 
     def u04(i: int) -> None:
         hh = _household(b, None)
         p = hh.head
-        ev.visits.append(dict(person=p, household=hh, date=d - timedelta(days=8),
-                              types=["急难事项"], assisted="否"))
+        ev.visits.append(dict(person=p, household=hh, date=d - timedelta(days=8), types=["急难事项"], assisted="否"))
         add(("U04",), p, hh, "visit found an emergency, no 临时救助")
 
     def s01(i: int) -> None:
@@ -227,8 +263,9 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         hh = _household(b, "dibao")
         cadre_hh = _household(b, None, urban=False)
         p = hh.members[-1]
-        ev.cadres.append(dict(cadre=cadre_hh.head, relative=p, household=cadre_hh,
-                              position="村委会主任", relationship="兄弟姐妹"))
+        ev.cadres.append(
+            dict(cadre=cadre_hh.head, relative=p, household=cadre_hh, position="村委会主任", relationship="兄弟姐妹")
+        )
         add(("S06",), p, hh, "dibao member recorded as a cadre's relative")
 
     def s07(i: int) -> None:
@@ -246,10 +283,32 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         add(("S08", "P01"), p, hh, "roster ID fails its checksum, no other record to resolve it")
 
     planters: dict[str, Callable[[int], None]] = {
-        "P01": p01, "P02": p02, "P03": p03, "P04": p04, "P05": p05, "P06": p06,
-        "N01": n01, "N02": n02, "N03": n03, "N04": n04, "N05": n05, "N06": n06, "N07": n07,
-        "N08": n08, "U01": u01, "U02": u02, "U03": u03, "U04": u04, "S01": s01, "S02": s02,
-        "S03": s03, "S04": s04, "S05": s05, "S06": s06, "S07": s07, "S08": s08,
+        "P01": p01,
+        "P02": p02,
+        "P03": p03,
+        "P04": p04,
+        "P05": p05,
+        "P06": p06,
+        "N01": n01,
+        "N02": n02,
+        "N03": n03,
+        "N04": n04,
+        "N05": n05,
+        "N06": n06,
+        "N07": n07,
+        "N08": n08,
+        "U01": u01,
+        "U02": u02,
+        "U03": u03,
+        "U04": u04,
+        "S01": s01,
+        "S02": s02,
+        "S03": s03,
+        "S04": s04,
+        "S05": s05,
+        "S06": s06,
+        "S07": s07,
+        "S08": s08,
     }
     for i in range(per_rule):
         for plant in planters.values():

@@ -172,8 +172,10 @@ class CityBuilder:
 
     def phone(self) -> str:
         while True:
-            number = self.rng.choice(["139", "138", "135", "150", "152", "186", "187", "133", "177"]) + \
-                f"{self.rng.randrange(10**8):08d}"
+            number = (
+                self.rng.choice(["139", "138", "135", "150", "152", "186", "187", "133", "177"])
+                + f"{self.rng.randrange(10**8):08d}"
+            )
             if number not in self.phones:
                 self.phones.add(number)
                 return number
@@ -183,8 +185,13 @@ class CityBuilder:
         birth = self.d - timedelta(days=age * 365 + self.rng.randrange(365))
         region = hh.county_code if self.rng.random() < 0.93 else self.rng.choice(self.counties)[0]
         p = Person(
-            pid=f"T{self.n_people:08d}", hid=hh.hid, name=self.name(sex, surname), sex=sex,
-            birth=birth, id_number=self.ids.issue(region, birth, sex), relation=relation,
+            pid=f"T{self.n_people:08d}",
+            hid=hh.hid,
+            name=self.name(sex, surname),
+            sex=sex,
+            birth=birth,
+            id_number=self.ids.issue(region, birth, sex),
+            relation=relation,
         )
         p.phone = self.phone() if 16 <= age and self.rng.random() < 0.85 else None
         self._attributes(p, hh, age)
@@ -202,7 +209,8 @@ class CityBuilder:
         if 18 <= age < 60:
             kind = self.rng.choices(
                 ["enterprise", "government", "public_institution", "resident", None],
-                [40, 3, 5, 25, 27] if hh.urban else [15, 1, 2, 45, 37])[0]
+                [40, 3, 5, 25, 27] if hh.urban else [15, 1, 2, 45, 37],
+            )[0]
             p.job = kind
             if kind in ("enterprise", "government", "public_institution"):
                 p.contribution_base = float(self.rng.randrange(3000, 9000, 50))
@@ -221,8 +229,9 @@ class CityBuilder:
             p.commercial_properties = min(p.properties, int(hh.urban and r() < 0.7) + (p.properties > 1))
 
     # -- households ---------------------------------------------------------------------
-    def household(self, county: str | None = None, size: int | None = None,
-                  head_age: int | None = None, urban: bool | None = None) -> Household:
+    def household(
+        self, county: str | None = None, size: int | None = None, head_age: int | None = None, urban: bool | None = None
+    ) -> Household:
         rng = self.rng
         county = county or rng.choices([c[0] for c in self.counties], [c[2] for c in self.counties])[0]
         towns = self.places[county]
@@ -236,8 +245,7 @@ class CityBuilder:
         head = self.person(hh, "本人", head_sex, head_age)
         surname = head.name[0] if "·" not in head.name else None
         if size >= 2 and head_age < 85:
-            self.person(hh, "配偶", "女" if head_sex == "男" else "男",
-                        max(20, head_age + rng.randint(-6, 4)))
+            self.person(hh, "配偶", "女" if head_sex == "男" else "男", max(20, head_age + rng.randint(-6, 4)))
         while len(hh.members) < size:
             if head_age >= 45 and rng.random() < 0.15 and head_age + 24 < 100:
                 sex = rng.choice(["男", "女"])

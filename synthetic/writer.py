@@ -32,10 +32,15 @@ def delivered_headers(code: str, rng: random.Random) -> list[str]:
 
 def _title(code: str, month: str) -> list[str]:
     year, mon = month.split("-")
-    return [f"临汾市{year}年{int(mon)}月{FEEDS_BY_CODE[code].title}", f"填报单位：临汾市{FEEDS_BY_CODE[code].department}"]
+    return [
+        f"临汾市{year}年{int(mon)}月{FEEDS_BY_CODE[code].title}",
+        f"填报单位：临汾市{FEEDS_BY_CODE[code].department}",
+    ]
 
 
-def write_feed(feed: RenderedFeed, month_dir: Path, month: str, rng: random.Random, duplicate_rate: float) -> list[dict]:
+def write_feed(
+    feed: RenderedFeed, month_dir: Path, month: str, rng: random.Random, duplicate_rate: float
+) -> list[dict]:
     """Write one feed's files; return truth rows with the file and row each record landed on."""
     spec = DELIVERY[feed.code]
     columns = FEEDS_BY_CODE[feed.code].column_names
@@ -65,8 +70,9 @@ def write_feed(feed: RenderedFeed, month_dir: Path, month: str, rng: random.Rand
         if spec["fmt"] == "csv":
             _write_csv(path, headers, body, spec["encoding"])
         else:
-            _write_xlsx(path, headers, body, _title(feed.code, month)[: spec.get("title_rows", 0)],
-                        spec.get("total_row", False))
+            _write_xlsx(
+                path, headers, body, _title(feed.code, month)[: spec.get("title_rows", 0)], spec.get("total_row", False)
+            )
     return truth_rows
 
 

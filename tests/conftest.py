@@ -45,6 +45,16 @@ def pipeline_run(small_month, tmp_path_factory) -> PipelineRun:
     warehouse, output = work / "warehouse.duckdb", work / "out"
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--landing", str(small_month.landing_dir), "--month", MONTH,
-                     "--warehouse", str(warehouse), "--out", str(output)])
+        code = main(
+            [
+                "--landing",
+                str(small_month.landing_dir),
+                "--month",
+                MONTH,
+                "--warehouse",
+                str(warehouse),
+                "--out",
+                str(output),
+            ]
+        )
     return PipelineRun(small_month, warehouse, output, code, out.getvalue(), err.getvalue())

@@ -16,9 +16,22 @@ RULE_MODELS = Path("dbt_project/models/marts/alert_rules")
 IMPLEMENTED_RULES = sorted(p.stem.removeprefix("alert_").upper() for p in RULE_MODELS.glob("alert_*.sql"))
 UNMASKED_ID = re.compile(r"\d{17}[\dXx]")
 MASKED_ID = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
-ALERT_COLUMNS_REQUIRED = ["alert_id", "month", "rule_id", "alert_type", "level", "department", "county_code",
-                          "subject_person_key", "subject_id_number", "subject_name", "household_key",
-                          "evidence", "due_date", "status"]
+ALERT_COLUMNS_REQUIRED = [
+    "alert_id",
+    "month",
+    "rule_id",
+    "alert_type",
+    "level",
+    "department",
+    "county_code",
+    "subject_person_key",
+    "subject_id_number",
+    "subject_name",
+    "household_key",
+    "evidence",
+    "due_date",
+    "status",
+]
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +72,18 @@ def test_alert_identity_is_stable_and_the_rerun_is_idempotent(pipeline_run, ware
     before = warehouse.execute("SELECT alert_id, rule_id, subject_person_key FROM main.alerts ORDER BY 1").fetchall()
     copy = tmp_path / "again.duckdb"
     shutil.copy(pipeline_run.warehouse, copy)
-    code = main(["--landing", str(pipeline_run.month.landing_dir), "--month", "2023-06",
-                 "--warehouse", str(copy), "--out", str(tmp_path / "out")])
+    code = main(
+        [
+            "--landing",
+            str(pipeline_run.month.landing_dir),
+            "--month",
+            "2023-06",
+            "--warehouse",
+            str(copy),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 0
     with duckdb.connect(str(copy), read_only=True) as con:
         after = con.execute("SELECT alert_id, rule_id, subject_person_key FROM main.alerts ORDER BY 1").fetchall()

@@ -46,10 +46,16 @@ def test_nothing_valid_is_dropped(small_month, con):
     landed = set()
     for feed in FEEDS:
         load_feed(con, feed, small_month.landing_dir, MONTH)
-        landed |= {(feed.code, file, int(row)) for file, row in con.execute(
-            f'SELECT source_file, source_row FROM raw."{feed.code}"').fetchall()}
-    quarantined = {(f, file, row): rule for f, file, row, rule in con.execute(
-        "SELECT feed_code, source_file, source_row, rule FROM raw.quarantine").fetchall()}
+        landed |= {
+            (feed.code, file, int(row))
+            for file, row in con.execute(f'SELECT source_file, source_row FROM raw."{feed.code}"').fetchall()
+        }
+    quarantined = {
+        (f, file, row): rule
+        for f, file, row, rule in con.execute(
+            "SELECT feed_code, source_file, source_row, rule FROM raw.quarantine"
+        ).fetchall()
+    }
     missing = truth - landed
     assert all(quarantined.get(key) == "exact_duplicate" for key in missing), sorted(missing)[:5]
     assert landed <= truth
@@ -63,7 +69,10 @@ def test_reloading_the_same_delivery_changes_nothing(small_month, con):
     after = con.execute('SELECT * FROM raw."medins_settlements" ORDER BY record_id').fetchall()
     assert before == after
     assert first.rows_loaded == second.rows_loaded
-    assert count(con, "SELECT count(*) FROM raw.quarantine WHERE feed_code = 'medins_settlements'") == first.rows_quarantined
+    assert (
+        count(con, "SELECT count(*) FROM raw.quarantine WHERE feed_code = 'medins_settlements'")
+        == first.rows_quarantined
+    )
 
 
 def test_excel_title_rows_and_total_row(small_month, con):
@@ -91,12 +100,20 @@ EXITS_HEADER = "区县,姓名,身份证号,原救助类别,退出日期,退出�
 
 
 def test_bad_rows_are_quarantined_with_their_reason(tmp_path, con):
-    landing = write_landing(tmp_path, "civil_exits.csv", EXITS_HEADER
-                            + "尧都区,张三," + VALID_ID + ",低保,2023-06-03,收入超标,900\n"
-                            + "太原市,李四," + VALID_ID + ",低保,2023-06-04,其他,300\n"
-                            + "洪洞县,王五,,低保,2023年6月5日,死亡,\n"
-                            + "洪洞县,赵六,141024198001011234,低保,2023-06-31,其他,100\n"
-                            + "合计,3人,,,,,\n")
+    landing = write_landing(
+        tmp_path,
+        "civil_exits.csv",
+        EXITS_HEADER
+        + "尧都区,张三,"
+        + VALID_ID
+        + ",低保,2023-06-03,收入超标,900\n"
+        + "太原市,李四,"
+        + VALID_ID
+        + ",低保,2023-06-04,其他,300\n"
+        + "洪洞县,王五,,低保,2023年6月5日,死亡,\n"
+        + "洪洞县,赵六,141024198001011234,低保,2023-06-31,其他,100\n"
+        + "合计,3人,,,,,\n",
+    )
     report = load_feed(con, FEEDS_BY_CODE["civil_exits"], landing, MONTH)
     rules = dict(con.execute("SELECT source_row, rule FROM raw.quarantine").fetchall())
     assert report.rows_loaded == 1
@@ -105,8 +122,9 @@ def test_bad_rows_are_quarantined_with_their_reason(tmp_path, con):
 
 def test_a_file_without_a_required_column_names_file_row_and_rule_and_keeps_what_was_loaded(tmp_path, con):
     feed = FEEDS_BY_CODE["civil_exits"]
-    landing = write_landing(tmp_path, "civil_exits.csv", EXITS_HEADER
-                            + "尧都区,张三," + VALID_ID + ",低保,2023-06-03,收入超标,900\n")
+    landing = write_landing(
+        tmp_path, "civil_exits.csv", EXITS_HEADER + "尧都区,张三," + VALID_ID + ",低保,2023-06-03,收入超标,900\n"
+    )
     load_feed(con, feed, landing, MONTH)
     shutil.rmtree(landing / MONTH)
     bad = write_landing(tmp_path, "civil_exits.csv", "区县,姓名,身份证号,退出原因\n尧都区,张三,1,其他\n")
@@ -119,12 +137,18 @@ def test_a_file_without_a_required_column_names_file_row_and_rule_and_keeps_what
 
 
 def test_header_variants_and_stray_spaces_map_to_one_column(tmp_path, con):
-    landing = write_landing(tmp_path, "civil_exits.csv",
-                            " 区县 ,姓名,公民身份号码,原救助类别,退出日期,退出原因,退出时家庭月人均收入\n"
-                            "141002,张三," + VALID_ID + ",特困,20230603,其他,\n", encoding="utf-8-sig")
+    landing = write_landing(
+        tmp_path,
+        "civil_exits.csv",
+        " 区县 ,姓名,公民身份号码,原救助类别,退出日期,退出原因,退出时家庭月人均收入\n"
+        "141002,张三," + VALID_ID + ",特困,20230603,其他,\n",
+        encoding="utf-8-sig",
+    )
     report = load_feed(con, FEEDS_BY_CODE["civil_exits"], landing, MONTH)
     assert report.rows_loaded == 1
-    row = con.execute("SELECT county, id_number_status, exit_date, income_per_person_at_exit FROM raw.civil_exits").fetchall()[0]
+    row = con.execute(
+        "SELECT county, id_number_status, exit_date, income_per_person_at_exit FROM raw.civil_exits"
+    ).fetchall()[0]
     assert row == ("141002", "valid", "2023-06-03", None)
 
 

@@ -3,8 +3,16 @@
 import pytest
 
 from ingestion.normalise import (
-    IdStatus, birth_date_from_id, id_check_char, mask_id, normalise_amount, normalise_county,
-    normalise_date, normalise_id, normalise_integer, normalise_name,
+    IdStatus,
+    birth_date_from_id,
+    id_check_char,
+    mask_id,
+    normalise_amount,
+    normalise_county,
+    normalise_date,
+    normalise_id,
+    normalise_integer,
+    normalise_name,
 )
 
 VALID = "141002199001011230"

@@ -22,15 +22,20 @@ def test_compound_surname_is_split_whole():
 
 
 def test_standardise_keeps_what_a_damaged_id_says():
-    records = pl.DataFrame({
-        "person_record_id": ["a", "b", "c"],
-        "person_name": ["张莉", "张丽", "王伟"],
-        "id_number": ["141002199001011230", None, None],
-        "id_number_raw": ["141002199001011230", "141002199001011239", "1.41002E+17"],
-        "id_number_status": ["valid", "checksum_invalid", "excel_damaged"],
-        "sex": [None, None, "男"], "phone": [None, None, None], "county_code": ["141002", None, None],
-        "township": [None, None, None], "village": [None, None, None],
-    })
+    records = pl.DataFrame(
+        {
+            "person_record_id": ["a", "b", "c"],
+            "person_name": ["张莉", "张丽", "王伟"],
+            "id_number": ["141002199001011230", None, None],
+            "id_number_raw": ["141002199001011230", "141002199001011239", "1.41002E+17"],
+            "id_number_status": ["valid", "checksum_invalid", "excel_damaged"],
+            "sex": [None, None, "男"],
+            "phone": [None, None, None],
+            "county_code": ["141002", None, None],
+            "township": [None, None, None],
+            "village": [None, None, None],
+        }
+    )
     out = standardise(records).to_dicts()
     assert out[0]["id_valid"] and not out[1]["id_valid"]
     assert out[1]["id_compare"] == "141002199001011239"

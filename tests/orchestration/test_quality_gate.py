@@ -22,8 +22,18 @@ def test_a_feed_failing_its_blocking_suite_stops_publication(small_month, tmp_pa
 
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
-        code = main(["--landing", str(landing), "--month", "2023-06",
-                     "--warehouse", str(tmp_path / "w.duckdb"), "--out", str(tmp_path / "out")])
+        code = main(
+            [
+                "--landing",
+                str(landing),
+                "--month",
+                "2023-06",
+                "--warehouse",
+                str(tmp_path / "w.duckdb"),
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
     assert code == 1
     assert "raw/civil_tekun:gx_feed_suite (ERROR)" in err.getvalue()
     assert "NOT published" in err.getvalue()

@@ -47,7 +47,11 @@ def test_truth_names_every_record_and_the_quirks_are_there(tmp_path):
     assert {"clean", "typo", "transposition", "fifteen", "excel_damaged", "blank", "spaces"} <= id_noise
     assert "homophone" in {r["name_noise"] for r in truth}
     text = (month.landing_dir / "2023-06" / "civil_tekun.csv").read_text(encoding="utf-8")
-    assert "身份证号" in text.splitlines()[0] or "公民身份号码" in text.splitlines()[0] or "证件号码" in text.splitlines()[0]
+    assert (
+        "身份证号" in text.splitlines()[0]
+        or "公民身份号码" in text.splitlines()[0]
+        or "证件号码" in text.splitlines()[0]
+    )
 
 
 def test_homophones_sound_alike():
