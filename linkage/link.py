@@ -88,7 +88,7 @@ def score_pairs(
     """Splink's pairwise predictions above the match threshold, on the run's connection."""
     db_api = DuckDBAPI(connection=con)
     frame = db_api.register(units.to_arrow(), dataset_display_name="linkage_units")
-    linker = Linker(frame, str(model_path), log_level=logging.WARNING)
+    linker = Linker(frame, str(model_path), log_level=logging.ERROR)
     predictions = linker.inference.predict(threshold_match_probability=config.match_threshold)
     pairs = pl.from_arrow(
         con.sql(f"SELECT unit_id_l, unit_id_r, match_probability FROM {predictions.physical_name}").arrow()
