@@ -31,8 +31,11 @@ def _manifest_is_stale() -> bool:
 
 
 if _manifest_is_stale():
-    # @dbt_assets reads the manifest at import: parse the project when it changed.
-    dbt_project.preparer.prepare(dbt_project)
+    # @dbt_assets reads the manifest at import: parse the project when it changed, with the
+    # dbt of this environment (a fresh clone has no manifest and `dbt` need not be on PATH).
+    DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(
+        ["--quiet", "parse"], target_path=dbt_project.target_path
+    ).wait()
 
 
 class MonitoringDbtTranslator(DagsterDbtTranslator):
