@@ -53,10 +53,22 @@ def stage_ingest(work: Path, people: int) -> dict:
 
 
 def _dbt(work: Path, selection: list[str]) -> dict:
-    env = dict(os.environ, LINFEN_WAREHOUSE=str(work / "w.duckdb"), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-               DBT_INDIRECT_SELECTION="cautious")
-    command = [str(Path(sys.executable).parent / "dbt"), "build", "--quiet", "--profiles-dir", ".",
-               "--vars", json.dumps({"month": MONTH}), *selection]
+    env = dict(
+        os.environ,
+        LINFEN_WAREHOUSE=str(work / "w.duckdb"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_INDIRECT_SELECTION="cautious",
+    )
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "build",
+        "--quiet",
+        "--profiles-dir",
+        ".",
+        "--vars",
+        json.dumps({"month": MONTH}),
+        *selection,
+    ]
     subprocess.run(command, cwd=ROOT / "dbt_project", env=env, check=True)
     return {}
 
@@ -116,8 +128,12 @@ def stage_publish(work: Path, people: int) -> dict:
 
 
 STAGES = [
-    ("generate", stage_generate), ("ingest", stage_ingest), ("dbt before linkage", stage_dbt_before),
-    ("link", stage_link), ("dbt after linkage", stage_dbt_after), ("checks", stage_checks),
+    ("generate", stage_generate),
+    ("ingest", stage_ingest),
+    ("dbt before linkage", stage_dbt_before),
+    ("link", stage_link),
+    ("dbt after linkage", stage_dbt_after),
+    ("checks", stage_checks),
     ("publish", stage_publish),
 ]
 
@@ -129,8 +145,9 @@ def _child(stage, work: Path, people: int, queue) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--work", help="folder to work in (default: a temporary one)")
     args = parser.parse_args(argv)

@@ -42,6 +42,7 @@ ALERT_COLUMNS = [
     "状态",
     "处置时限",
 ]
+NO_VALID_ID = "（无有效身份证号）"
 DISPOSAL_COLUMNS = ["处置状态", "处置说明", "处置日期", "处置人"]
 DISPOSAL_CHOICES = ["已核实属实", "已核实不属实", "已落实救助", "无法联系"]
 SUMMARY_DIMENSIONS = [
@@ -95,7 +96,7 @@ def to_workbook_row(alert: dict) -> list:
         alert["village"] or "",
         alert["household_number"] or "",
         alert["subject_name"] or "",
-        mask_id(alert["subject_id_number"]),
+        mask_id(alert["subject_id_number"]) or NO_VALID_ID,
         CATEGORY_LABELS.get(alert["category"], alert["category"]),
         alert["evidence"],
         alert["data_as_of"].isoformat() if alert["data_as_of"] else "",

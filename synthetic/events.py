@@ -33,7 +33,9 @@ class Events:
 
 
 def low_income(hh: Household) -> bool:
-    return hh.programme in ("tekun", "dibao", "marginal", "expenditure_hardship")
+    """Low-income as domain.md counts it: on a roster, or a 防返贫 monitoring household at risk."""
+    at_risk = hh.rural_category == "监测户" and hh.risk_eliminated == "否"
+    return at_risk or hh.programme in ("tekun", "dibao", "marginal", "expenditure_hardship")
 
 
 def assign_programme(b: CityBuilder, hh: Household) -> None:
@@ -66,9 +68,12 @@ def assign_programme(b: CityBuilder, hh: Household) -> None:
         hh.risk_eliminated = "否" if (not poor or hh.programme in ("dibao", "tekun")) else "是"
     if hh.rural_category:
         hh.rural_code = f"{hh.county_code}{b.n_households:09d}"
+    if low_income(hh) and hh.programme not in ("dibao", "tekun") and any(_single_dibao_need(p) for p in hh.members):
+        hh.programme = "dibao"  # the 单人保 need of a marginal or at-risk household is met
     if hh.programme:
         hh.enrolment_date = b.d - timedelta(days=rng.randint(60, 365 * 6))
         hh.roster_number = f"{hh.county_code}{b.n_households:08d}"
+    if low_income(hh):
         _consistent_low_income(hh)
 
 

@@ -415,6 +415,8 @@ class Renderer:
             "marginal": "比较困难",
             "expenditure_hardship": "一般困难",
         }.get(hh.programme or "", None)
+        if recognition is None and low_income(hh):
+            recognition = "比较困难"  # a 防返贫 monitoring household at risk
         aid = AID_BY_STAGE[stage] if recognition else None
         if p.overrides.get("edu_students") == "未认定":
             recognition, aid = "未认定", None

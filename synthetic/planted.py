@@ -133,10 +133,10 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         add(("N02",), p, hh, "marginal household member with level-1 disability, not on dibao")
 
     def n03(i: int) -> None:
-        hh = _household(b, None, size=1, head_age=74)
+        hh = _household(b, "dibao", size=1, head_age=74)
         p = hh.head
         p.job, p.monthly_pension, p.contribution_base = None, None, None
-        add(("N03",), p, hh, "74-year-old living alone, no pension or wage line, not tekun")
+        add(("N03",), p, hh, "74-year-old on dibao alone, no pension or wage line: should be tekun")
 
     def n04(i: int) -> None:
         hh = _household(b, "dibao")
@@ -229,12 +229,14 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         p.death_date = d - timedelta(days=40)
         p.overrides["still_on_roster"] = True
         add(("S01",), p, hh, "died forty days ago, still 在保")
+        add(("U03",), hh.head, hh, "the same household lost a working-age member")
 
     def s02(i: int) -> None:
         hh = _household(b, "dibao", head_age=45)
         p = hh.head
         p.job, p.contribution_base = "public_institution", 5200.0
-        add(("S02",), p, hh, "dibao member insured through a 事业单位")
+        # a public-institution wage also breaks the household's income limit (S03)
+        add(("S02", "S03"), p, hh, "dibao member insured through a 事业单位")
 
     def s03(i: int) -> None:
         hh = _household(b, "dibao", head_age=66)
@@ -275,11 +277,12 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         add(("S07",), hh.head, hh, "dibao household verification shows a vehicle")
 
     def s08(i: int) -> None:
-        hh = _household(b, "dibao", size=1, head_age=58)
+        hh = _household(b, "dibao", size=1, head_age=58, urban=True)  # no house assessment either
         p = hh.head
         p.overrides["roster_id_typo"] = True
         p.overrides["medins_enrollment"] = "missing"
-        p.phone = None
+        p.phone, p.job, p.monthly_pension, p.contribution_base = None, None, None, None
+        p.properties = 0  # the roster is the only record: nothing can resolve the ID
         add(("S08", "P01"), p, hh, "roster ID fails its checksum, no other record to resolve it")
 
     planters: dict[str, Callable[[int], None]] = {

@@ -6,16 +6,16 @@ with records as (
 
 memberships as (
     select records.person_key, 'civil:' || dibao.county_code || ':' || dibao.household_number as household_ref,
-        dibao.household_number, case when dibao.roster_status = '在保' then 1 else 4 end as priority
+        dibao.household_number, dibao.relation_to_head, case when dibao.roster_status = '在保' then 1 else 4 end as priority
     from records
     inner join {{ ref('stg_civil_dibao') }} as dibao using (record_id)
     union all
     select records.person_key, 'civil:' || marginal.county_code || ':' || marginal.household_number,
-        marginal.household_number, case when marginal.roster_status = '有效' then 2 else 5 end
+        marginal.household_number, marginal.relation_to_head, case when marginal.roster_status = '有效' then 2 else 5 end
     from records
     inner join {{ ref('stg_civil_marginal') }} as marginal using (record_id)
     union all
-    select records.person_key, 'rural:' || rural.household_code, rural.household_code, 3
+    select records.person_key, 'rural:' || rural.household_code, rural.household_code, rural.relation_to_head, 3
     from records
     inner join {{ ref('stg_rural_monitoring') }} as rural using (record_id)
 ),
@@ -35,6 +35,7 @@ select
     people.person_key,
     coalesce('H' || substr(md5(ranked.household_ref), 1, 15), 'H' || substr(people.person_key, 2)) as household_key,
     ranked.household_number,
+    coalesce(ranked.relation_to_head = '本人', ranked.household_ref is null) as is_head,
     case when ranked.household_ref is null then 'self' else split_part(ranked.household_ref, ':', 1) end as household_source
 from people
 left join ranked

@@ -5,7 +5,7 @@ with history as (
 ),
 
 first_raised as (
-    select alert_id, min(month) as first_alert_month
+    select alert_id, min(month) as first_alert_month, arg_min(due_date, month) as first_due_date
     from history
     group by alert_id
 ),
@@ -32,7 +32,14 @@ combined as (
 )
 
 select
-    combined.* exclude (is_resolved),
+    combined.* exclude (is_resolved, level),
+    -- an alert still open after the due date of its first month rises one level
+    case
+        when not combined.is_resolved and first_raised.first_due_date < {{ month_end() }}
+            then case combined.level when '黄' then '橙' else '红' end
+        else combined.level
+    end as level,
+    not combined.is_resolved and coalesce(first_raised.first_due_date < {{ month_end() }}, false) as is_overdue,
     first_raised.first_alert_month,
     case
         when combined.is_resolved then '已解除'

@@ -1,9 +1,14 @@
 -- One row per alert raised in the month: a rule of the catalogue holding for one subject,
 -- with the identity that stays the same from month to month (rule + person).
-{%- set rule_models = ['alert_p01', 'alert_p02', 'alert_n01', 'alert_n05', 'alert_u01', 'alert_s01', 'alert_s05'] %}
+{%- set rule_models = [
+    'alert_p01', 'alert_p02', 'alert_p03', 'alert_p04', 'alert_p05', 'alert_p06',
+    'alert_n01', 'alert_n02', 'alert_n03', 'alert_n04', 'alert_n05', 'alert_n06', 'alert_n07', 'alert_n08',
+    'alert_u01', 'alert_u02', 'alert_u03', 'alert_u04',
+    'alert_s01', 'alert_s02', 'alert_s03', 'alert_s04', 'alert_s05', 'alert_s06', 'alert_s07', 'alert_s08',
+] %}
 with raised as (
     {%- for model in rule_models %}
-    select rule_id, subject_person_key, evidence from {{ ref(model) }}
+    select rule_id, subject_person_key, evidence, level_override from {{ ref(model) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
@@ -27,7 +32,8 @@ select
     catalogue.rule_name,
     catalogue.alert_type,
     catalogue.alert_type_name,
-    catalogue.level,
+    coalesce(raised.level_override, catalogue.level) as level,
+    catalogue.overdue_level,
     catalogue.department,
     people.county_code,
     people.township,

@@ -17,7 +17,8 @@ select
     '家庭经济状况核对（' || strftime(verifications.completed_date, '%Y-%m-%d') || '）：家庭年总收入'
     || verifications.household_income_annual || '元、' || verifications.household_size || '人，月人均'
     || round(verifications.household_income_annual / verifications.household_size / 12, 2)
-    || '元，低于低保标准' || pm.dibao_standard || '元；财产符合规定' as evidence
+    || '元，低于低保标准' || pm.dibao_standard || '元；财产符合规定' as evidence,
+    cast(null as varchar) as level_override
 from verifications
 inner join {{ ref('person_month') }} as pm using (person_key)
 where verifications.recency = 1

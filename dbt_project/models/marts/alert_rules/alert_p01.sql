@@ -32,6 +32,7 @@ select
     case
         when enrolment_count = 0 then '医保局基本医疗保险参保信息中无此人；应为' || expected_subsidy || '资助参保'
         else '医保局参保信息：' || found || '；应为正常参保、资助参保类别' || expected_subsidy
-    end as evidence
+    end as evidence,
+    cast(null as varchar) as level_override
 from checked
 where not coalesce(is_in_place, false)

@@ -17,7 +17,8 @@ select
     '医保结算明细：' || string_agg(
         strftime(settlements.settlement_date, '%Y-%m-%d') || '住院结算，个人自付' || settlements.out_of_pocket
         || '元，医疗救助支付0元', '；' order by settlements.settlement_date
-    ) as evidence
+    ) as evidence,
+    cast(null as varchar) as level_override
 from settlements
 inner join {{ ref('person_month') }} as pm using (person_key)
 where pm.category in ('tekun', 'dibao', 'marginal')

@@ -5,7 +5,8 @@ select
     pm.person_key as subject_person_key,
     case pm.category when 'tekun' then '特困供养名册状态在供' else '低保花名册状态在保' end
     || '，但' || case when people.death_source like '%medins%' then '医保局' else '人社局' end
-    || '记录死亡日期' || strftime(pm.death_date, '%Y-%m-%d') as evidence
+    || '记录死亡日期' || strftime(pm.death_date, '%Y-%m-%d') as evidence,
+    cast(null as varchar) as level_override
 from {{ ref('person_month') }} as pm
 inner join {{ ref('int_people') }} as people on people.person_key = pm.person_key
 where pm.category in ('tekun', 'dibao')

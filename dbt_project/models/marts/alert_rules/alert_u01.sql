@@ -21,7 +21,8 @@ select
     '应急管理局受灾人员信息：' || string_agg(
         strftime(disasters.disaster_date, '%Y-%m-%d') || disasters.disaster_type || '，' || disasters.damage,
         '；' order by disasters.disaster_date
-    ) || '；此后无临时救助记录' as evidence
+    ) || '；此后无临时救助记录' as evidence,
+    cast(null as varchar) as level_override
 from disasters
 where not exists (
     select 1 from grants

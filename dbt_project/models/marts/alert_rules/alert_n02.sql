@@ -1,0 +1,37 @@
+-- One row per member of a 低保边缘 household, not on 低保, with a disability of level 一级/二级 or
+-- 三级 智力/精神, or a 重特大疾病 settlement in the look-back window: consider 单人保 (rule N02).
+with disabled as (
+    select records.person_key, '残联：' || cards.disability_category || '残疾' || cards.disability_level as reason
+    from {{ ref('int_person_records') }} as records
+    inner join {{ ref('stg_disability_cards') }} as cards using (record_id)
+    where cards.card_status = '有效'
+        and (cards.disability_level in ('一级', '二级')
+            or (cards.disability_level = '三级' and cards.disability_category in ('智力', '精神')))
+),
+
+major_disease as (
+    select records.person_key, '医保：' || strftime(settlement.settlement_date, '%Y-%m-%d') || '重特大疾病结算' as reason
+    from {{ ref('int_person_records') }} as records
+    inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
+    where settlement.is_major_disease = '是'
+        and settlement.settlement_date > {{ months_before_month_end('major_disease_lookback_months') }}
+        and settlement.settlement_date <= {{ month_end() }}
+),
+
+reasons as (
+    select * from disabled
+    union all
+    select * from major_disease
+)
+
+select
+    'N02' as rule_id,
+    reasons.person_key as subject_person_key,
+    '低保边缘家庭成员，未纳入低保；' || string_agg(distinct reasons.reason, '；') as evidence,
+    cast(null as varchar) as level_override
+from reasons
+inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('household_month') }} as hm using (household_key)
+where hm.has_marginal_member
+    and coalesce(pm.category not in ('dibao', 'tekun'), true)
+group by reasons.person_key

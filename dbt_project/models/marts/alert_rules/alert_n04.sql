@@ -1,0 +1,25 @@
+-- One row per low-income person who paid at least the configured amount out of pocket for
+-- medical care over the look-back window (rule N04).
+with spending as (
+    select
+        records.person_key,
+        sum(settlement.out_of_pocket) as out_of_pocket,
+        count(*) as settlements
+    from {{ ref('int_person_records') }} as records
+    inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
+    where settlement.settlement_date > {{ months_before_month_end('medical_lookback_months') }}
+        and settlement.settlement_date <= {{ month_end() }}
+    group by records.person_key
+)
+
+select
+    'N04' as rule_id,
+    spending.person_key as subject_person_key,
+    '医保结算明细：近12个月' || spending.settlements || '笔结算，个人自付合计' || spending.out_of_pocket
+    || '元，达到' || {{ threshold('n04_out_of_pocket_low_income_yuan') }} || '元标准；监测类别' || pm.category
+    as evidence,
+    cast(null as varchar) as level_override
+from spending
+inner join {{ ref('person_month') }} as pm using (person_key)
+where pm.is_low_income
+    and spending.out_of_pocket >= {{ threshold('n04_out_of_pocket_low_income_yuan') }}

@@ -1,0 +1,20 @@
+-- One row per person who left 低保 or 特困 within the look-back window for a reason other than
+-- death or moving away, with income at exit under 1.5 x S, and who is not on 低保, 特困 or
+-- 低保边缘 now (rule N07).
+select
+    'N07' as rule_id,
+    records.person_key as subject_person_key,
+    '退出人员名单：' || strftime(max(exits.exit_date), '%Y-%m-%d') || '退出' || max(exits.former_programme)
+    || '（' || max(exits.exit_reason) || '），退出时家庭月人均收入' || max(exits.income_per_person_at_exit)
+    || '元，低于' || {{ threshold('marginal_income_multiplier') }} || '倍低保标准' || max(pm.dibao_standard) || '元'
+    as evidence,
+    cast(null as varchar) as level_override
+from {{ ref('int_person_records') }} as records
+inner join {{ ref('stg_civil_exits') }} as exits using (record_id)
+inner join {{ ref('person_month') }} as pm using (person_key)
+where exits.exit_date > {{ months_before_month_end('exit_lookback_months') }}
+    and exits.exit_date <= {{ month_end() }}
+    and exits.exit_reason not in ('死亡', '迁出')
+    and exits.income_per_person_at_exit < {{ threshold('marginal_income_multiplier') }} * pm.dibao_standard
+    and coalesce(pm.category not in ('tekun', 'dibao', 'marginal'), true)
+group by records.person_key

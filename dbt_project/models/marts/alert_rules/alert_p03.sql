@@ -1,0 +1,22 @@
+-- One row per student of this school year from a low-income household whose 家庭经济困难认定
+-- is 不困难 or 未认定, or who gets no 资助项目 (rule P03).
+with students as (
+    select records.person_key, students.*
+    from {{ ref('int_person_records') }} as records
+    inner join {{ ref('stg_edu_students') }} as students using (record_id)
+    where students.school_year = {{ school_year() }}
+)
+
+select
+    'P03' as rule_id,
+    students.person_key as subject_person_key,
+    '教育局在校学生及资助名单（' || max(students.school_year) || '学年）：家庭经济困难认定'
+    || coalesce(max(students.hardship_recognition), '空') || '，资助项目' || coalesce(max(students.aid_programme), '无')
+    || '；家庭为' || max(hm.category) as evidence,
+    cast(null as varchar) as level_override
+from students
+inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('household_month') }} as hm using (household_key)
+where hm.category in ('tekun', 'dibao', 'marginal', 'expenditure_hardship')
+group by students.person_key
+having bool_and(students.hardship_recognition in ('不困难', '未认定') or students.aid_programme is null)

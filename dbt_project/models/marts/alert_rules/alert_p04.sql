@@ -1,0 +1,33 @@
+-- One row per valid disability card holder in a 低保 household without 困难残疾人生活补贴, or of
+-- level 一级/二级 and low-income without 重度残疾人护理补贴 (rule P04).
+with cards as (
+    select records.person_key, cards.*
+    from {{ ref('int_person_records') }} as records
+    inner join {{ ref('stg_disability_cards') }} as cards using (record_id)
+    where cards.card_status = '有效'
+),
+
+checked as (
+    select
+        cards.person_key,
+        hm.has_dibao_member and cards.living_subsidy <> '是' as lacks_living_subsidy,
+        cards.disability_level in ('一级', '二级') and hm.is_low_income and cards.care_subsidy <> '是' as lacks_care_subsidy,
+        cards.disability_category,
+        cards.disability_level
+    from cards
+    inner join {{ ref('person_month') }} as pm using (person_key)
+    inner join {{ ref('household_month') }} as hm using (household_key)
+)
+
+select
+    'P04' as rule_id,
+    person_key as subject_person_key,
+    '残联持证残疾人信息：' || max(disability_category) || '残疾' || max(disability_level) || '；'
+    || concat_ws('；',
+        case when bool_or(lacks_living_subsidy) then '低保家庭未享受困难残疾人生活补贴' end,
+        case when bool_or(lacks_care_subsidy) then '低收入重度残疾未享受重度残疾人护理补贴' end
+    ) as evidence,
+    cast(null as varchar) as level_override
+from checked
+group by person_key
+having bool_or(lacks_living_subsidy) or bool_or(lacks_care_subsidy)

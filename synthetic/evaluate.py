@@ -1,0 +1,91 @@
+"""Score the month's alerts against the generator's planted cases, rule by rule.
+
+An alert's subject is mapped to a true person through its records (the truth says who each
+delivered record is about). Recall: planted cases whose alert was raised. Precision: alerts of
+the rule whose subject is one of that rule's planted subjects.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass
+class RuleScore:
+    rule_id: str
+    planted: int
+    raised: int
+    planted_raised: int
+    raised_planted: int
+
+    @property
+    def recall(self) -> float:
+        return self.planted_raised / self.planted if self.planted else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.raised_planted / self.raised if self.raised else 1.0
+
+
+def planted_alert_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path, month: str) -> list[RuleScore]:
+    rows = con.execute(
+        """
+        WITH truth AS (
+            SELECT feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid
+            FROM read_csv(?, all_varchar = true)
+        ),
+        person_truth AS (
+            SELECT r.person_key, mode(t.pid) AS pid
+            FROM intermediate.int_person_records r
+            JOIN truth t USING (feed_code, source_file, source_row, role)
+            GROUP BY r.person_key
+        ),
+        planted AS (
+            SELECT DISTINCT rule_id, truth_person_id AS pid FROM read_csv(?, all_varchar = true)
+        ),
+        raised AS (
+            SELECT a.rule_id, pt.pid
+            FROM main.alerts a LEFT JOIN person_truth pt ON pt.person_key = a.subject_person_key
+            WHERE a.month = ? AND a.status <> '已解除'
+        ),
+        rules AS (SELECT rule_id FROM reference.alert_rules)
+        SELECT
+            rules.rule_id,
+            (SELECT count(*) FROM planted p WHERE p.rule_id = rules.rule_id),
+            (SELECT count(*) FROM raised r WHERE r.rule_id = rules.rule_id),
+            (SELECT count(*) FROM planted p WHERE p.rule_id = rules.rule_id
+                AND EXISTS (SELECT 1 FROM raised r WHERE r.rule_id = p.rule_id AND r.pid = p.pid)),
+            (SELECT count(*) FROM raised r WHERE r.rule_id = rules.rule_id
+                AND EXISTS (SELECT 1 FROM planted p WHERE p.rule_id = r.rule_id AND p.pid = r.pid))
+        FROM rules ORDER BY rules.rule_id
+        """,
+        [str(truth_dir / "records.csv"), str(truth_dir / "planted_alerts.csv"), month],
+    ).fetchall()
+    return [RuleScore(*row) for row in rows]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m synthetic.evaluate", description=__doc__)
+    parser.add_argument("--warehouse", required=True)
+    parser.add_argument("--truth", required=True, help="truth/<month> folder of the generated month")
+    parser.add_argument("--month", required=True)
+    args = parser.parse_args(argv)
+    with duckdb.connect(args.warehouse, read_only=True) as con:
+        scores = planted_alert_scores(con, Path(args.truth), args.month)
+    print(f"{'rule':<6}{'planted':>8}{'raised':>8}{'recall':>8}{'precision':>10}")
+    for s in scores:
+        print(f"{s.rule_id:<6}{s.planted:>8}{s.raised:>8}{s.recall:>8.2f}{s.precision:>10.2f}")
+    planted = sum(s.planted for s in scores)
+    raised = sum(s.raised for s in scores)
+    print(
+        f"{'all':<6}{planted:>8}{raised:>8}{sum(s.planted_raised for s in scores) / planted:>8.2f}"
+        f"{sum(s.raised_planted for s in scores) / raised if raised else 1:>10.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
