@@ -11,6 +11,8 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
@@ -23,7 +25,30 @@ def run_month(run: MonitoringRun):
     """Execute the monthly job in this process; returns Dagster's result."""
     job = build_definitions(run).resolve_job_def(MONTHLY_JOB)
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    return job.execute_in_process(instance=instance, raise_on_error=False)
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+
+
+@contextmanager
+def console_to(path: Path) -> Iterator[None]:
+    """Send everything written to this process's stdout and stderr, dbt's subprocess included,
+    to a log file; the terminal keeps the summary."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(path, "w", encoding="utf-8") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
 
 
 def failures(result) -> list[str]:
@@ -63,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         output_dir=str(Path(args.out).resolve()),
     )
     started = time.perf_counter()
-    result = run_month(run)
+    log_path = Path(run.warehouse_path).parent / "logs" / f"run-{run.month}.log"
+    with console_to(log_path):
+        result = run_month(run)
     seconds = time.perf_counter() - started
     problems = failures(result)
     blocking = [p for p in problems if "(WARN)" not in p]
@@ -71,11 +98,15 @@ def main(argv: list[str] | None = None) -> int:
         print(("WARNING " if "(WARN)" in problem else "ERROR ") + problem, file=sys.stderr)
     published = Path(run.output_dir) / run.month
     if not result.success or blocking:
-        print(f"month {run.month} NOT published ({seconds:.0f}s): see the errors above", file=sys.stderr)
+        print(
+            f"month {run.month} NOT published ({seconds:.0f}s): see the errors above; full log: {log_path}",
+            file=sys.stderr,
+        )
         return 1
     print(f"month {run.month} done in {seconds:.0f}s")
     print(f"warehouse:        {run.warehouse_path}")
     print(f"county workbooks: {published}")
+    print(f"run log:          {log_path}")
     return 0
 
 
