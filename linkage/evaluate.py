@@ -30,15 +30,17 @@ class PairwiseScores:
 
 
 def pairwise_scores(con: duckdb.DuckDBPyConnection, truth_records_csv: Path, where: str = "true") -> PairwiseScores:
-    """Score linkage.record_person against truth/<month>/records.csv. `where` filters the
+    """Score linkage.record_person against the truth files (truth/<month>/records.csv; a glob
+    such as truth/*/records.csv covers events delivered in earlier months). `where` filters the
     records considered (SQL over columns of the truth file, e.g. "id_noise = 'typo'"):
     pairs are counted when at least one side passes it."""
     rows = con.execute(
         """
         WITH truth AS (
-            SELECT feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid,
+            SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month,
+                   feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid,
                    id_noise, name_noise
-            FROM read_csv(?, all_varchar = true)
+            FROM read_csv(?, all_varchar = true, filename = true)
         ),
         joined AS (
             SELECT l.person_record_id, rp.person_key, t.pid, ("""
@@ -46,8 +48,8 @@ def pairwise_scores(con: duckdb.DuckDBPyConnection, truth_records_csv: Path, whe
         + """) AS focus
             FROM linkage_input.lnk_person_records l
             JOIN linkage.record_person rp USING (person_record_id)
-            JOIN truth t ON t.feed_code = l.feed_code AND t.source_file = l.source_file
-                        AND t.source_row = l.source_row AND t.role = l.role
+            JOIN truth t ON t.delivery_month = l.delivery_month AND t.feed_code = l.feed_code
+                        AND t.source_file = l.source_file AND t.source_row = l.source_row AND t.role = l.role
         ),
         pairs AS (
             SELECT a.pid = b.pid AS same_truth, a.person_key = b.person_key AS same_key

@@ -127,9 +127,12 @@ def assign_people(std: pl.DataFrame, unresolved: pl.DataFrame, pairs: pl.DataFra
         root = find(record)
         if prob > cluster_id.get(root, (0.0, ""))[0]:
             cluster_id[root] = (prob, unit)
+    # A person without a valid ID is anchored on the smallest signature among its records:
+    # what the records say, not where they sit in this month's files, so the key is stable.
+    signature = dict(unresolved.select("person_record_id", "signature").iter_rows())
     cluster_first: dict[str, str] = {}
-    for rid in sorted(unresolved["person_record_id"].to_list()):
-        cluster_first.setdefault(find("rec:" + rid), rid)
+    for rid in sorted(signature, key=lambda r: (signature[r], r)):
+        cluster_first.setdefault(find("rec:" + rid), signature[rid])
 
     rows = [
         (rid, person_key("id:" + idn), 1.0, "exact_id")
@@ -145,9 +148,9 @@ def assign_people(std: pl.DataFrame, unresolved: pl.DataFrame, pairs: pl.DataFra
             prob, id_unit = cluster_id[root]
             rows.append((rid, person_key(id_unit), min(prob, link_prob.get(unit, prob)), "probabilistic"))
         elif unit in link_prob:
-            rows.append((rid, person_key("rec:" + cluster_first[root]), link_prob[unit], "probabilistic"))
+            rows.append((rid, person_key("sig:" + cluster_first[root]), link_prob[unit], "probabilistic"))
         else:
-            rows.append((rid, person_key("rec:" + rid), 1.0, "singleton"))
+            rows.append((rid, person_key("sig:" + signature[rid]), 1.0, "singleton"))
     schema = dict(zip(RECORD_PERSON_COLUMNS, [pl.String, pl.String, pl.Float64, pl.String], strict=True))
     return pl.DataFrame(rows, schema=schema, orient="row")
 

@@ -52,27 +52,39 @@ def _region(id_digits: str | None, raw: str | None) -> str | None:
     return None
 
 
+STANDARDISED_SCHEMA = {
+    "person_record_id": pl.String,
+    "signature": pl.String,
+    "person_name": pl.String,
+    "name_pinyin": pl.String,
+    "surname_pinyin": pl.String,
+    "given_pinyin": pl.String,
+    "id_number": pl.String,
+    "id_compare": pl.String,
+    "id_region": pl.String,
+    "id_valid": pl.Boolean,
+    "birth_date": pl.String,
+    "sex": pl.String,
+    "phone": pl.String,
+    "county_code": pl.String,
+    "township": pl.String,
+    "village": pl.String,
+}
+SIGNATURE_COLUMNS = ("feed_code", "role", "person_name", "id_number_raw", "county_code", "township", "village", "phone")
+
+
 def standardise(records: pl.DataFrame) -> pl.DataFrame:
     """Add the comparison columns to lnk_person_records rows."""
-    rows = records.select(
-        "person_record_id",
-        "person_name",
-        "id_number",
-        "id_number_raw",
-        "id_number_status",
-        "sex",
-        "phone",
-        "county_code",
-        "township",
-        "village",
-    ).to_dicts()
     out = []
-    for r in rows:
+    for r in records.iter_rows(named=True):
         full, surname, given = name_parts(r["person_name"])
         digits = _id_digits(r["id_number"], r["id_number_raw"])
         out.append(
             {
                 "person_record_id": r["person_record_id"],
+                # what the record says of its person, the same every month: anchors the key of a
+                # person without a valid ID number (a snapshot row's record id changes monthly)
+                "signature": "|".join(str(r.get(c) or "") for c in SIGNATURE_COLUMNS),
                 "person_name": r["person_name"],
                 "name_pinyin": full,
                 "surname_pinyin": surname,
@@ -89,27 +101,4 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
                 "village": r["village"],
             }
         )
-    schema = {k: pl.Boolean if k == "id_valid" else pl.String for k in out[0]} if out else None
-    return (
-        pl.DataFrame(out, schema=schema)
-        if out
-        else pl.DataFrame(
-            schema={
-                "person_record_id": pl.String,
-                "person_name": pl.String,
-                "name_pinyin": pl.String,
-                "surname_pinyin": pl.String,
-                "given_pinyin": pl.String,
-                "id_number": pl.String,
-                "id_compare": pl.String,
-                "id_region": pl.String,
-                "id_valid": pl.Boolean,
-                "birth_date": pl.String,
-                "sex": pl.String,
-                "phone": pl.String,
-                "county_code": pl.String,
-                "township": pl.String,
-                "village": pl.String,
-            }
-        )
-    )
+    return pl.DataFrame(out, schema=STANDARDISED_SCHEMA)

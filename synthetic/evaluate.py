@@ -35,13 +35,14 @@ def planted_alert_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path, month:
     rows = con.execute(
         """
         WITH truth AS (
-            SELECT feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid
-            FROM read_csv(?, all_varchar = true)
+            SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month,
+                   feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid
+            FROM read_csv(?, all_varchar = true, filename = true)
         ),
         person_truth AS (
             SELECT r.person_key, mode(t.pid) AS pid
             FROM intermediate.int_person_records r
-            JOIN truth t USING (feed_code, source_file, source_row, role)
+            JOIN truth t USING (delivery_month, feed_code, source_file, source_row, role)
             GROUP BY r.person_key
         ),
         planted AS (
@@ -49,8 +50,8 @@ def planted_alert_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path, month:
         ),
         raised AS (
             SELECT a.rule_id, pt.pid
-            FROM main.alerts a LEFT JOIN person_truth pt ON pt.person_key = a.subject_person_key
-            WHERE a.month = ? AND a.status <> '已解除'
+            FROM main.alert_history a LEFT JOIN person_truth pt ON pt.person_key = a.subject_person_key
+            WHERE a.month = ?
         ),
         rules AS (SELECT rule_id FROM reference.alert_rules)
         SELECT
@@ -63,7 +64,7 @@ def planted_alert_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path, month:
                 AND EXISTS (SELECT 1 FROM planted p WHERE p.rule_id = r.rule_id AND p.pid = r.pid))
         FROM rules ORDER BY rules.rule_id
         """,
-        [str(truth_dir / "records.csv"), str(truth_dir / "planted_alerts.csv"), month],
+        [str(truth_dir.parent / "*" / "records.csv"), str(truth_dir / "planted_alerts.csv"), month],
     ).fetchall()
     return [RuleScore(*row) for row in rows]
 

@@ -97,7 +97,7 @@ def _consistent_low_income(hh: Household) -> None:
         p.properties, p.commercial_properties = min(p.properties, 1), 0
 
 
-def month_events(b: CityBuilder, households: list[Household], ev: Events) -> None:
+def month_events(b: CityBuilder, households: list[Household], ev: Events, with_cadres: bool = True) -> None:
     """Deaths, exits, verifications, visits, applications, settlements and a disaster."""
     rng, d = b.rng, b.d
     first = d.replace(day=1)
@@ -107,6 +107,8 @@ def month_events(b: CityBuilder, households: list[Household], ev: Events) -> Non
 
     for hh in households:
         for p in hh.members:
+            if p.death_date:
+                continue
             age = p.age(d)
             risk = 0.008 if age >= 80 else 0.002 if age >= 60 else 0.0002
             if low_income(hh) and 16 <= age < 60:
@@ -177,9 +179,11 @@ def month_events(b: CityBuilder, households: list[Household], ev: Events) -> Non
         if not low_income(hh) and rng.random() < 0.005:
             ev.reports.append(dict(person=hh.head, household=hh, date=day_in_month()))
         for p in hh.members:
-            _settlements(b, hh, p, ev, day_in_month)
+            if not p.death_date:
+                _settlements(b, hh, p, ev, day_in_month)
     _disaster(b, households, ev, day_in_month)
-    _cadres(b, households, ev)
+    if with_cadres:
+        _cadres(b, households, ev)
 
 
 def _settlements(b: CityBuilder, hh: Household, p: Person, ev: Events, day_in_month) -> None:
@@ -195,9 +199,11 @@ def _settlements(b: CityBuilder, hh: Household, p: Person, ev: Events, day_in_mo
         rest = total - basic - critical
         assistance = round(rest * 0.7, 2) if (kind == "住院" and low_income(hh) and rest > 0) else 0.0
         oop = round(rest - assistance, 2)
-        limit = 9000 if low_income(hh) else 18000  # keeps N04/N05/U02 for the planted cases
-        if oop > limit:
+        # keeps N04 (12-month sum), N05 (12-month sum) and U02 (one stay) for the planted cases
+        limit = 9000 if low_income(hh) else 18000
+        if oop > limit or p.out_of_pocket_total + oop > (9000 if low_income(hh) else 24000):
             continue
+        p.out_of_pocket_total += oop
         when = day_in_month()
         ev.settlements.append(
             dict(
@@ -272,3 +278,29 @@ def _cadres(b: CityBuilder, households: list[Household], ev: Events) -> None:
                     relationship={"配偶": "配偶", "子": "子女", "女": "子女"}.get(relative.relation, "其他"),
                 )
             )
+
+
+def roll_over(b: CityBuilder, households: list[Household], previous: Events, ev: Events) -> None:
+    """What last month's events mean this month: exits take effect, applications are decided,
+    village reports get a follow-up visit."""
+    rng = b.rng
+    first = b.d.replace(day=1)
+    for hh in households:
+        if hh.overrides.pop("dibao_exit_date", None):
+            hh.programme = None
+    for application in previous.applications:
+        if application.get("decision") is None:
+            ev.applications.append(
+                dict(application, status="不予认定", decision=first + timedelta(days=rng.randrange(10)))
+            )
+    for report in previous.reports:
+        ev.visits.append(
+            dict(
+                person=report["person"],
+                household=report["household"],
+                date=first + timedelta(days=rng.randrange(10)),
+                types=["就医困难"],
+                assisted="否",
+                follow_up=True,
+            )
+        )

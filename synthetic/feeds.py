@@ -71,8 +71,9 @@ class Renderer:
                 id_value = p.id_number[:15] + str((int(p.id_number[15]) + 3) % 10) + p.id_number[16:]
                 return p.name, id_value, dict(id_noise="typo", name_noise="clean")
             return p.name, id_value, dict(id_noise="clean", name_noise="clean")
-        name, name_noise = self.noise.name(p.name)
-        id_value, id_noise = self.noise.id_number(p.id_number, excel=self._excel(code), blank_rate=blank_rate)
+        noise = self.noise.keyed(f"{code}:{p.pid}")
+        name, name_noise = noise.name(p.name)
+        id_value, id_noise = noise.id_number(p.id_number, excel=self._excel(code), blank_rate=blank_rate)
         return name, id_value, dict(id_noise=id_noise, name_noise=name_noise)
 
     def date(self, code: str, d: date | None):
@@ -243,7 +244,8 @@ class Renderer:
             )
         for v in ev.visits:
             code, hh, p = "civil_visits", v["household"], v["person"]
-            name, id_value, noise = self.person_values(code, p, blank_rate=0.6)
+            # a follow-up visit knows whom it visits; a first visit often has no ID
+            name, id_value, noise = self.person_values(code, p, blank_rate=0.05 if v.get("follow_up") else 0.6)
             self.emit(
                 code,
                 dict(
@@ -268,7 +270,7 @@ class Renderer:
             self.emit(
                 code,
                 dict(
-                    application_number=ev.next_number("SB", month),
+                    application_number=a.setdefault("number", ev.next_number("SB", month)),
                     application_date=self.date(code, a["date"]),
                     channel=self.rng.choice(["乡镇社会救助窗口", "政务服务一门受理窗口", "村（社区）代为申报"]),
                     person_name=name,

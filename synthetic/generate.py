@@ -8,11 +8,11 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from synthetic.events import Events, assign_programme, month_events
+from synthetic.events import Events, assign_programme, month_events, roll_over
 from synthetic.feeds import Renderer
 from synthetic.noise import Noise
-from synthetic.planted import plant_cases
-from synthetic.population import CityBuilder, counties
+from synthetic.planted import PlantedCase, plant_cases
+from synthetic.population import CityBuilder, Household, counties
 from synthetic.writer import write_feed
 
 
@@ -27,6 +27,15 @@ class GeneratedMonth:
     planted_cases: int
 
 
+def next_months(first: str, count: int) -> list[str]:
+    year, month = (int(x) for x in first.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 def generate_month(
     out_dir: Path,
     *,
@@ -37,28 +46,78 @@ def generate_month(
     planted_per_rule: int = 2,
 ) -> GeneratedMonth:
     """Build a city of about `people` people, render the month's 19 feeds and its truth."""
+    return generate_months(
+        out_dir, people=people, months=[month], seed=seed, noise=noise, planted_per_rule=planted_per_rule
+    )[0]
+
+
+def generate_months(
+    out_dir: Path,
+    *,
+    people: int = 20_000,
+    months: list[str],
+    seed: int = 7,
+    noise: float = 1.0,
+    planted_per_rule: int = 2,
+) -> list[GeneratedMonth]:
+    """A sequence of months of one city with realistic change: deaths, exits, decided
+    applications, new disasters and settlements, fresh planted cases each month; planted cases
+    of earlier months go on holding (持续), expire with their look-back window, or are fixed."""
     out_dir = Path(out_dir)
-    builder = CityBuilder(people, month, seed)
-    events = Events()
-    households = []
+    builder = CityBuilder(people, months[0], seed)
+    background: list[Household] = []
     while builder.n_people < people:
         hh = builder.household()
         assign_programme(builder, hh)
-        households.append(hh)
-    month_events(builder, households, events)
-    planted = plant_cases(builder, events, per_rule=planted_per_rule)
+        background.append(hh)
+    households = list(background)
     seen = {id(h) for h in households}
-    for case in planted:
-        for hh in (case.household, case.person.overrides.get("second_dibao_household")):
-            if hh is not None and id(hh) not in seen:
-                seen.add(id(hh))
-                households.append(hh)
-    for c in events.cadres:
-        if id(c["household"]) not in seen:
-            seen.add(id(c["household"]))
-            households.append(c["household"])
+    planted: list[PlantedCase] = []
+    standing_cadres: list[dict] = []
+    noise_rng, write_rng = random.Random(seed + 1), random.Random(seed + 2)
+    previous: Events | None = None
+    results = []
+    for index, month in enumerate(months):
+        builder.set_month(month)
+        events = Events()
+        if previous is not None:
+            roll_over(builder, background, previous, events)
+            for case in planted[::2]:
+                if "P01" in case.rule_ids and case.resolved_in is None:
+                    case.person.overrides.pop("medins_enrollment", None)  # the insurance was put in place
+                    case.resolved_in = month
+        month_events(builder, background, events, with_cadres=index == 0)
+        events.cadres = standing_cadres + events.cadres
+        new_cases = plant_cases(builder, events, per_rule=planted_per_rule)
+        standing_cadres = list(events.cadres)
+        planted += new_cases
+        for case in new_cases:
+            for hh in (case.household, case.person.overrides.get("second_dibao_household")):
+                if hh is not None and id(hh) not in seen:
+                    seen.add(id(hh))
+                    households.append(hh)
+        for c in events.cadres:
+            if id(c["household"]) not in seen:
+                seen.add(id(c["household"]))
+                households.append(c["household"])
+        holding = [c for c in planted if c.holds_at(month, builder.d)]
+        results.append(_write_month(out_dir, builder, households, events, holding, noise_rng, write_rng, noise))
+        previous = events
+    return results
 
-    renderer = Renderer(builder, Noise(random.Random(seed + 1), noise), {c: n for c, n, _ in counties()})
+
+def _write_month(
+    out_dir: Path,
+    builder: CityBuilder,
+    households: list[Household],
+    events: Events,
+    planted: list[PlantedCase],
+    noise_rng: random.Random,
+    write_rng: random.Random,
+    noise: float,
+) -> GeneratedMonth:
+    month = builder.month
+    renderer = Renderer(builder, Noise(noise_rng, noise, seed=builder.seed), {c: n for c, n, _ in counties()})
     renderer.civil_rosters(households)
     renderer.civil_events(events, month)
     renderer.departments(households, events)
@@ -69,7 +128,6 @@ def generate_month(
     truth_dir.mkdir(parents=True, exist_ok=True)
     for old in landing.iterdir():
         old.unlink()
-    write_rng = random.Random(seed + 2)
     truth_rows: list[dict] = []
     for feed in renderer.feeds.values():
         truth_rows += write_feed(feed, landing, month, write_rng, renderer.noise.rates.duplicate_row)

@@ -54,9 +54,17 @@ class NoiseRates:
 
 
 class Noise:
-    def __init__(self, rng: random.Random, level: float = 1.0):
+    def __init__(self, rng: random.Random, level: float = 1.0, seed: int = 0):
         self.rng = rng
+        self.seed = seed
         self.rates = NoiseRates().scaled(level)
+
+    def keyed(self, key: str) -> Noise:
+        """The same damage every month for one person in one department's files: the register
+        keeps its mistakes."""
+        twin = Noise.__new__(Noise)
+        twin.rng, twin.seed, twin.rates = random.Random(f"{self.seed}:{key}"), self.seed, self.rates
+        return twin
 
     def id_number(self, id18: str, *, excel: bool, blank_rate: float | None = None) -> tuple[str | None, str]:
         """Delivered form of an ID and what was done to it (for the truth files)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from synthetic.events import Events
 from synthetic.population import CityBuilder, Household, Person
@@ -18,6 +18,14 @@ class PlantedCase:
     person: Person
     household: Household
     note: str
+    event_date: date | None = None  # the planted event, for rules with a look-back window
+    window_days: int | None = None  # how long the rule looks back (None: holds until fixed)
+    resolved_in: str | None = None  # the month from which the planted deviation is fixed
+
+    def holds_at(self, month: str, month_end: date) -> bool:
+        if self.resolved_in is not None and self.resolved_in <= month:
+            return False
+        return self.window_days is None or self.event_date > month_end - timedelta(days=self.window_days)
 
 
 def _household(
@@ -78,8 +86,16 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
     cases: list[PlantedCase] = []
     d = b.d
 
-    def add(rules: tuple[str, ...], p: Person, hh: Household, note: str) -> None:
-        cases.append(PlantedCase(rules, p, hh, note))
+    def add(
+        rules: tuple[str, ...],
+        p: Person,
+        hh: Household,
+        note: str,
+        days_ago: int | None = None,
+        window: int | None = None,
+    ) -> None:
+        event = d - timedelta(days=days_ago) if days_ago is not None else None
+        cases.append(PlantedCase(rules, p, hh, note, event, window))
 
     def p01(i: int) -> None:
         hh = _household(b, "dibao")
@@ -92,7 +108,7 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         hh = _household(b, "dibao" if i % 2 == 0 else "marginal")
         p = hh.head
         _settlement(b, ev, p, 20, oop=3200.0, assistance=0.0)
-        add(("P02",), p, hh, "low-income inpatient stay without 医疗救助")
+        add(("P02",), p, hh, "low-income inpatient stay without 医疗救助", 20, 90)
 
     def p03(i: int) -> None:
         hh = _household(b, "dibao", size=3, head_age=38)
@@ -123,7 +139,7 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         hh = _household(b, None, size=3)
         hh.overrides["verification_income_factor"] = 0.6
         ev.verifications.append(dict(household=hh, date=d - timedelta(days=10)))
-        add(("N01",), hh.head, hh, "verification shows income below the dibao standard, not enrolled")
+        add(("N01",), hh.head, hh, "verification shows income below the dibao standard, not enrolled", 10, 365)
 
     def n02(i: int) -> None:
         hh = _household(b, "marginal", size=3)
@@ -142,13 +158,13 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         hh = _household(b, "dibao")
         p = hh.head
         _settlement(b, ev, p, 45, oop=12500.0, assistance=9000.0)
-        add(("N04",), p, hh, "dibao person with 12,500 yuan out of pocket")
+        add(("N04",), p, hh, "dibao person with 12,500 yuan out of pocket", 45, 365)
 
     def n05(i: int) -> None:
         hh = _household(b, None, urban=True)
         p = hh.head
         _settlement(b, ev, p, 45, oop=28000.0, assistance=0.0)
-        add(("N05",), p, hh, "non-low-income person with 28,000 yuan out of pocket")
+        add(("N05",), p, hh, "non-low-income person with 28,000 yuan out of pocket", 45, 365)
 
     def n06(i: int) -> None:
         hh = _household(b, None, size=3)
@@ -171,7 +187,7 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
                 income=income,
             )
         )
-        add(("N07",), p, hh, "left dibao five months ago with income still under 1.5 x S")
+        add(("N07",), p, hh, "left dibao five months ago with income still under 1.5 x S", 150, 730)
 
     def n08(i: int) -> None:
         hh = _household(b, None)
@@ -193,13 +209,13 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
                 relief=None,
             )
         )
-        add(("U01",), p, hh, "disaster victim without 临时救助")
+        add(("U01",), p, hh, "disaster victim without 临时救助", 12, 30)
 
     def u02(i: int) -> None:
         hh = _household(b, None, urban=True)
         p = hh.head
         _settlement(b, ev, p, 10, oop=8000.0, assistance=0.0, major="是")
-        add(("U02",), p, hh, "major disease inpatient stay, no 临时救助")
+        add(("U02",), p, hh, "major disease inpatient stay, no 临时救助", 10, 30)
 
     def u03(i: int) -> None:
         hh = _household(b, "dibao", size=3, head_age=47)
@@ -215,13 +231,13 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
                 income=hh.income_per_person_monthly(),
             )
         )
-        add(("U03",), hh.head, hh, "working-age member of a dibao household died")
+        add(("U03",), hh.head, hh, "working-age member of a dibao household died", 20, 90)
 
     def u04(i: int) -> None:
         hh = _household(b, None)
         p = hh.head
         ev.visits.append(dict(person=p, household=hh, date=d - timedelta(days=8), types=["急难事项"], assisted="否"))
-        add(("U04",), p, hh, "visit found an emergency, no 临时救助")
+        add(("U04",), p, hh, "visit found an emergency, no 临时救助", 8, 30)
 
     def s01(i: int) -> None:
         hh = _household(b, "dibao")
@@ -229,7 +245,7 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         p.death_date = d - timedelta(days=40)
         p.overrides["still_on_roster"] = True
         add(("S01",), p, hh, "died forty days ago, still 在保")
-        add(("U03",), hh.head, hh, "the same household lost a working-age member")
+        add(("U03",), hh.head, hh, "the same household lost a working-age member", 40, 90)
 
     def s02(i: int) -> None:
         hh = _household(b, "dibao", head_age=45)

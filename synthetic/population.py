@@ -64,6 +64,7 @@ class Person:
     employment_status: str = "未就业"
     properties: int = 0
     commercial_properties: int = 0
+    out_of_pocket_total: float = 0.0  # medical spending so far, to keep the background under N04/N05
     clean: bool = False  # planted subjects are delivered without noise
     overrides: dict = field(default_factory=dict)  # per-feed deviations planted for a rule
 
@@ -135,6 +136,7 @@ class CityBuilder:
 
     def __init__(self, people: int, month: str, seed: int):
         self.rng = random.Random(seed)
+        self.seed = seed
         self.target = people
         self.month = month
         self.d = month_end(month)
@@ -269,6 +271,11 @@ class CityBuilder:
         hh.financial_assets = round(rng.lognormvariate(0, 1.0) * 20000 * (per_person / median), -2)
         hh.vehicles = int(rng.random() < min(0.8, per_person / (median * 3)))
         hh.businesses = int(rng.random() < 0.04)
+
+    def set_month(self, month: str) -> None:
+        """Move the city to another month: ages, windows and events count from its end."""
+        self.month = month
+        self.d = month_end(month)
 
     def standard(self, hh: Household) -> float:
         return self.standards[(hh.county_code, hh.urban)]

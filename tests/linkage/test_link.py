@@ -6,9 +6,10 @@ from linkage.link import assign_people, person_key
 
 
 def std(rows):
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         rows, schema={"person_record_id": pl.String, "id_number": pl.String, "id_valid": pl.Boolean}, orient="row"
     )
+    return frame.with_columns(signature=pl.lit("sig-") + pl.col("person_record_id"))
 
 
 def run(records, pairs):
@@ -45,10 +46,10 @@ def test_records_without_id_cluster_and_follow_a_member_that_found_its_id():
         [("rec:c", "rec:d", 0.98), ("id:X1", "rec:d", 0.96)],
     )
     assert out["c"]["person_key"] == out["d"]["person_key"] == person_key("id:X1")
-    assert out["e"]["person_key"] == person_key("rec:e")
+    assert out["e"]["person_key"] == person_key("sig:sig-e")
     assert out["e"]["match_method"] == "singleton"
 
 
-def test_a_cluster_without_any_id_is_keyed_on_its_earliest_record():
+def test_a_cluster_without_any_id_is_keyed_on_its_smallest_signature():
     out = run([("m", None, False), ("k", None, False)], [("rec:m", "rec:k", 0.97)])
-    assert out["m"]["person_key"] == out["k"]["person_key"] == person_key("rec:k")
+    assert out["m"]["person_key"] == out["k"]["person_key"] == person_key("sig:sig-k")

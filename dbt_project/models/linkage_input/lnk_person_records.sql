@@ -28,6 +28,7 @@ select
     record_id || '#{{ r.role }}' as person_record_id,
     record_id,
     '{{ r.feed }}' as feed_code,
+    delivery_month,
     source_file,
     source_row,
     '{{ r.role }}' as role,

@@ -18,7 +18,7 @@ catalogue as (
 ),
 
 people as (
-    select * from {{ ref('person_month') }}
+    select * from {{ ref('int_person_categories') }}
 ),
 
 due_dates as (

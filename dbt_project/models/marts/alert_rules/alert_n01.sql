@@ -1,4 +1,4 @@
--- One row per head of a household not on tekun or dibao whose latest verification in the
+-- One row per living head of a household with no member on tekun or dibao whose latest verification in the
 -- look-back window shows income per person below the 低保 standard and assets that pass (N01).
 with verifications as (
     select
@@ -20,8 +20,10 @@ select
     || '元，低于低保标准' || pm.dibao_standard || '元；财产符合规定' as evidence,
     cast(null as varchar) as level_override
 from verifications
-inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
+inner join {{ ref('int_household_categories') }} as hm using (household_key)
 where verifications.recency = 1
-    and coalesce(pm.category not in ('tekun', 'dibao'), true)
+    and not (hm.has_dibao_member or hm.has_tekun_member)
+    and (pm.death_date is null or pm.death_date > {{ month_end() }})
     and verifications.household_income_annual / nullif(verifications.household_size, 0) / 12 < pm.dibao_standard
     and {{ assets_pass('verifications', 'pm.dibao_standard') }}

@@ -30,8 +30,8 @@ select
     '低保边缘家庭成员，未纳入低保；' || string_agg(distinct reasons.reason, '；') as evidence,
     cast(null as varchar) as level_override
 from reasons
-inner join {{ ref('person_month') }} as pm using (person_key)
-inner join {{ ref('household_month') }} as hm using (household_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
+inner join {{ ref('int_household_categories') }} as hm using (household_key)
 where hm.has_marginal_member
     and coalesce(pm.category not in ('dibao', 'tekun'), true)
 group by reasons.person_key

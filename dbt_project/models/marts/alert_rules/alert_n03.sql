@@ -45,7 +45,7 @@ select
     || case when bool_or(severe.person_key is not null) then '，重度残疾' else '' end
     || '；人社局无养老金或工资缴费记录；未纳入特困供养' as evidence,
     cast(null as varchar) as level_override
-from {{ ref('person_month') }} as pm
+from {{ ref('int_person_categories') }} as pm
 inner join alone using (person_key)
 left join severe using (person_key)
 where coalesce(pm.category <> 'tekun', true)

@@ -20,6 +20,6 @@ select
     as evidence,
     cast(null as varchar) as level_override
 from spending
-inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where pm.is_low_income
     and spending.out_of_pocket >= {{ threshold('n04_out_of_pocket_low_income_yuan') }}

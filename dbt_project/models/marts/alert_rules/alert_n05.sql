@@ -19,6 +19,6 @@ select
     || '元，达到' || {{ threshold('n05_out_of_pocket_general_yuan') }} || '元标准' as evidence,
     cast(null as varchar) as level_override
 from spending
-inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where not pm.is_low_income
     and spending.out_of_pocket >= {{ threshold('n05_out_of_pocket_general_yuan') }}

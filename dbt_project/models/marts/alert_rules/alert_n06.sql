@@ -22,8 +22,8 @@ select
     || '元×' || {{ threshold('n06_income_months_of_rural_standard') }} || '；未纳入低保或特困' as evidence,
     cast(null as varchar) as level_override
 from monitored
-inner join {{ ref('person_month') }} as pm using (person_key)
-inner join {{ ref('household_month') }} as hm using (household_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
+inner join {{ ref('int_household_categories') }} as hm using (household_key)
 inner join rural_standard as s on s.county_code = monitored.county_code and s.recency = 1
 where not (hm.has_dibao_member or hm.has_tekun_member)
     and monitored.net_income_per_person_annual

@@ -11,7 +11,7 @@ select
     cast(null as varchar) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_civil_exits') }} as exits using (record_id)
-inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where exits.exit_date > {{ months_before_month_end('exit_lookback_months') }}
     and exits.exit_date <= {{ month_end() }}
     and exits.exit_reason not in ('死亡', '迁出')

@@ -2,7 +2,7 @@
 -- insurance (资助参保) is missing, not 正常参保, or of the wrong 资助参保类别 (rule P01).
 with subjects as (
     select person_key, category, case category when 'tekun' then '特困人员' else '低保对象' end as expected_subsidy
-    from {{ ref('person_month') }}
+    from {{ ref('int_person_categories') }}
     where category in ('tekun', 'dibao')
         and (death_date is null or death_date > {{ month_end() }})
 ),

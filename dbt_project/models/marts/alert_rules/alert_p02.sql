@@ -20,6 +20,6 @@ select
     ) as evidence,
     cast(null as varchar) as level_override
 from settlements
-inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where pm.category in ('tekun', 'dibao', 'marginal')
 group by settlements.person_key

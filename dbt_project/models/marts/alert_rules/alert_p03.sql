@@ -15,8 +15,8 @@ select
     || '；家庭为' || max(hm.category) as evidence,
     cast(null as varchar) as level_override
 from students
-inner join {{ ref('person_month') }} as pm using (person_key)
-inner join {{ ref('household_month') }} as hm using (household_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
+inner join {{ ref('int_household_categories') }} as hm using (household_key)
 where hm.category in ('tekun', 'dibao', 'marginal', 'expenditure_hardship')
 group by students.person_key
 having bool_and(students.hardship_recognition in ('不困难', '未认定') or students.aid_programme is null)

@@ -15,8 +15,8 @@ checked as (
         cards.disability_category,
         cards.disability_level
     from cards
-    inner join {{ ref('person_month') }} as pm using (person_key)
-    inner join {{ ref('household_month') }} as hm using (household_key)
+    inner join {{ ref('int_person_categories') }} as pm using (person_key)
+    inner join {{ ref('int_household_categories') }} as hm using (household_key)
 )
 
 select

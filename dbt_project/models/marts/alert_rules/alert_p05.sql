@@ -14,8 +14,8 @@ select
     '住建局房屋安全鉴定：' || max(houses.safety_grade) || '，未纳入改造；家庭为' || max(hm.category) as evidence,
     case when max(houses.safety_grade) = 'D级' then '红' end as level_override
 from houses
-inner join {{ ref('person_month') }} as pm using (person_key)
-inner join {{ ref('household_month') }} as hm using (household_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
+inner join {{ ref('int_household_categories') }} as hm using (household_key)
 left join {{ ref('int_person_programmes') }} as programmes on programmes.person_key = houses.person_key
 where hm.has_dibao_member or hm.has_marginal_member or programmes.tekun_support_mode = '分散供养'
 group by hm.head_person_key

@@ -8,8 +8,8 @@ select
     cast(null as varchar) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_hrss_insurance') }} as hrss using (record_id)
-inner join {{ ref('person_month') }} as pm using (person_key)
-inner join {{ ref('household_month') }} as hm using (household_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
+inner join {{ ref('int_household_categories') }} as hm using (household_key)
 where hrss.employment_status in ('登记失业', '就业困难人员')
     and (hm.has_dibao_member or hm.has_marginal_member)
     and {{ age_at_month_end('pm.birth_date') }}

@@ -7,7 +7,7 @@ select
     || '，但' || case when people.death_source like '%medins%' then '医保局' else '人社局' end
     || '记录死亡日期' || strftime(pm.death_date, '%Y-%m-%d') as evidence,
     cast(null as varchar) as level_override
-from {{ ref('person_month') }} as pm
+from {{ ref('int_person_categories') }} as pm
 inner join {{ ref('int_people') }} as people on people.person_key = pm.person_key
 where pm.category in ('tekun', 'dibao')
     and pm.death_date <= {{ month_end() }}

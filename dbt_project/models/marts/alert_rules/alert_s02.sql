@@ -8,7 +8,7 @@ select
     cast(null as varchar) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_hrss_insurance') }} as hrss using (record_id)
-inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where pm.category in ('tekun', 'dibao')
     and hrss.insurance_status = '参保缴费'
     and hrss.employer_type in ('机关', '事业单位')

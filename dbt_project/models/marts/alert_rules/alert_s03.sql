@@ -23,8 +23,8 @@ households as (
         max(covered.covered_members) as covered_members,
         max(pm.dibao_standard) as dibao_standard,
         sum(coalesce(incomes.monthly_income, 0)) as monthly_income
-    from {{ ref('person_month') }} as pm
-    inner join {{ ref('household_month') }} as hm using (household_key)
+    from {{ ref('int_person_categories') }} as pm
+    inner join {{ ref('int_household_categories') }} as hm using (household_key)
     left join covered using (person_key)
     left join incomes using (person_key)
     where hm.has_dibao_member

@@ -8,8 +8,8 @@ select
     cast(null as varchar) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_housing_property') }} as property using (record_id)
-inner join {{ ref('person_month') }} as pm using (person_key)
-inner join {{ ref('household_month') }} as hm using (household_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
+inner join {{ ref('int_household_categories') }} as hm using (household_key)
 where (hm.has_dibao_member or hm.has_tekun_member)
     and (property.property_count >= 2 or property.commercial_property_count >= 1)
 group by records.person_key

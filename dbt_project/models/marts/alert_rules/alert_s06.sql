@@ -8,7 +8,7 @@ select
     cast(null as varchar) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_civil_cadre_relatives') }} as cadres using (record_id)
-inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where records.role = 'relative'
     and pm.category in ('tekun', 'dibao')
 group by records.person_key

@@ -7,8 +7,8 @@ with verifications as (
         row_number() over (partition by hm.household_key order by verification.completed_date desc) as recency
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
-    inner join {{ ref('person_month') }} as pm using (person_key)
-    inner join {{ ref('household_month') }} as hm using (household_key)
+    inner join {{ ref('int_person_categories') }} as pm using (person_key)
+    inner join {{ ref('int_household_categories') }} as hm using (household_key)
     where hm.has_dibao_member and verification.completed_date <= {{ month_end() }}
 )
 

@@ -27,7 +27,7 @@ select
     || '；此后无临时救助记录' as evidence,
     case when bool_or(pm.is_low_income) then '红' end as level_override
 from settlements
-inner join {{ ref('person_month') }} as pm using (person_key)
+inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where coalesce(pm.category <> 'tekun', true)
     and not exists (
         select 1 from grants

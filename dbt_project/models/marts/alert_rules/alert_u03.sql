@@ -7,8 +7,8 @@ select
     '家庭成员' || string_agg(pm.person_name || '于' || strftime(pm.death_date, '%Y-%m-%d') || '死亡（'
         || {{ age_at_month_end('pm.birth_date') }} || '岁）', '；') || '；家庭为' || max(hm.category) as evidence,
     cast(null as varchar) as level_override
-from {{ ref('person_month') }} as pm
-inner join {{ ref('household_month') }} as hm using (household_key)
+from {{ ref('int_person_categories') }} as pm
+inner join {{ ref('int_household_categories') }} as hm using (household_key)
 where pm.death_date > {{ days_before_month_end('u03_death_lookback_days') }}
     and pm.death_date <= {{ month_end() }}
     and date_diff('year', pm.birth_date, pm.death_date)

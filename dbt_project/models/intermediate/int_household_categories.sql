@@ -8,7 +8,7 @@ with members as (
             when 'tekun' then 1 when 'dibao' then 2 when 'marginal' then 3
             when 'expenditure_hardship' then 4 when 'other' then 5
         end as precedence
-    from {{ ref('person_month') }} as pm
+    from {{ ref('int_person_categories') }} as pm
     inner join {{ ref('int_person_households') }} as households using (person_key)
 )
 

@@ -1,0 +1,25 @@
+-- One row per person who entered, left or changed low-income category between the previous
+-- monitored month and this one (empty in the first month: there is nothing to compare with).
+with this_month as (
+    select person_key, category from {{ ref('person_month') }} where month = '{{ var("month") }}'
+),
+
+previous_month as (
+    select person_key, category from {{ ref('person_month') }}
+    where month = (select max(month) from {{ ref('person_month') }} where month < '{{ var("month") }}')
+)
+
+select
+    coalesce(this_month.person_key, previous_month.person_key) as person_key,
+    '{{ var("month") }}' as month,
+    previous_month.category as previous_category,
+    this_month.category,
+    case
+        when previous_month.category is null then 'entered'
+        when this_month.category is null then 'left'
+        else 'changed'
+    end as change
+from this_month
+full outer join previous_month using (person_key)
+where this_month.category is distinct from previous_month.category
+    and (select count(*) from previous_month) > 0

@@ -1,0 +1,101 @@
+"""Two consecutive months into one warehouse: alert identity and lifecycle (新增 / 持续 / 已解除),
+overdue escalation, every month's categories kept, entries and exits."""
+
+import contextlib
+import csv
+import io
+
+import duckdb
+import pytest
+
+from synthetic.evaluate import planted_alert_scores
+from synthetic.generate import generate_months
+
+MONTHS = ["2023-06", "2023-07"]
+
+
+@pytest.fixture(scope="module")
+def two_months(tmp_path_factory):
+    from orchestration.run import main
+
+    base = tmp_path_factory.mktemp("months")
+    generated = generate_months(base / "city", people=2500, months=MONTHS, seed=13)
+    warehouse = base / "w.duckdb"
+    scores = {}
+    for month in MONTHS:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(
+                [
+                    "--landing",
+                    str(generated[0].landing_dir),
+                    "--month",
+                    month,
+                    "--warehouse",
+                    str(warehouse),
+                    "--out",
+                    str(base / "out"),
+                ]
+            )
+        assert code == 0, err.getvalue()[-2000:]
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            scores[month] = planted_alert_scores(con, generated[MONTHS.index(month)].truth_dir, month)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    yield generated, con, scores
+    con.close()
+
+
+def planted(generated, month):
+    with open(generated[MONTHS.index(month)].truth_dir / "planted_alerts.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_planted_case_raises_its_alert_in_both_months(two_months):
+    _, _, scores = two_months
+    for month in MONTHS:
+        assert all(s.recall == 1 for s in scores[month]), [(month, s.rule_id) for s in scores[month] if s.recall < 1]
+
+
+def test_the_second_month_shows_new_ongoing_and_resolved_alerts(two_months):
+    _, con, _ = two_months
+    statuses = dict(
+        con.execute("SELECT status, count(*) FROM main.alerts WHERE month = '2023-07' GROUP BY 1").fetchall()
+    )
+    assert statuses.get("新增", 0) > 0 and statuses.get("持续", 0) > 0 and statuses.get("已解除", 0) > 0
+
+
+def test_an_alert_keeps_its_identity_from_month_to_month(two_months):
+    _, con, _ = two_months
+    ongoing = con.execute("""
+        SELECT a.alert_id, a.first_alert_month, h.month
+        FROM main.alerts a JOIN main.alert_history h ON h.alert_id = a.alert_id AND h.month = '2023-06'
+        WHERE a.status = '持续'""").fetchall()
+    assert ongoing and all(first == "2023-06" for _, first, _ in ongoing)
+
+
+def test_short_window_events_expire_and_fixed_cases_resolve(two_months):
+    _, con, _ = two_months
+    resolved = {
+        r for (r,) in con.execute("SELECT DISTINCT rule_id FROM main.alerts WHERE status = '已解除'").fetchall()
+    }
+    assert {"U01", "U02", "U04"} <= resolved  # 30-day windows: June's cases are over by 31 July
+    assert "P01" in resolved  # half of June's planted P01 cases had their insurance put in place
+
+
+def test_an_overdue_alert_rises_one_level(two_months):
+    _, con, _ = two_months
+    rows = con.execute("""
+        SELECT a.level, r.level AS catalogue_level, a.is_overdue
+        FROM main.alerts a JOIN reference.alert_rules r USING (rule_id)
+        WHERE a.status = '持续' AND a.rule_id IN ('P01', 'S04', 'S06')""").fetchall()
+    assert rows and all(overdue for _, _, overdue in rows)
+    assert all({"黄": "橙", "橙": "红", "红": "红"}[catalogue] == level for level, catalogue, _ in rows)
+
+
+def test_every_month_keeps_its_categories_and_the_changes_are_recorded(two_months):
+    _, con, _ = two_months
+    months = [m for (m,) in con.execute("SELECT DISTINCT month FROM main.person_month ORDER BY 1").fetchall()]
+    assert months == MONTHS
+    changes = dict(con.execute("SELECT change, count(*) FROM main.category_changes GROUP BY 1").fetchall())
+    assert changes.get("entered", 0) > 0
+    assert con.execute("SELECT count(DISTINCT month) FROM main.alert_history").fetchall()[0][0] == 2
