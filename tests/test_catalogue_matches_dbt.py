@@ -27,3 +27,9 @@ def test_every_rule_model_is_unioned_into_alerts_raised():
     listed = set(re.findall(r"'(alert_[a-z]\d\d)'", sql))
     files = {p.stem for p in (MODELS / "marts" / "alert_rules").glob("alert_*.sql")}
     assert listed == files
+
+
+def test_every_rule_has_a_unit_test_with_a_near_miss():
+    for model in sorted((MODELS / "marts" / "alert_rules").glob("alert_*.sql")):
+        yml = model.with_suffix(".yml").read_text(encoding="utf-8")
+        assert "\nunit_tests:" in yml and "NEAR" in yml, f"{model.stem} lacks a unit test with a near miss"
