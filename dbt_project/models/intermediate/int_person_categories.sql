@@ -20,7 +20,8 @@ categorised as (
             when programmes.is_dibao_active then 'dibao'
             when programmes.is_marginal_roster or programmes.is_rural_at_risk
                 or programmes.is_marginal_by_verification then 'marginal'
-            when programmes.is_expenditure_roster then 'expenditure_hardship'
+            when programmes.is_expenditure_roster or programmes.is_expenditure_by_verification
+                then 'expenditure_hardship'
             when programmes.has_recent_exit_in_need or programmes.has_recent_temp_assistance then 'other'
         end as category
     from people

@@ -71,6 +71,47 @@ verified_households as (
     group by households.household_key
 ),
 
+household_out_of_pocket as (
+    select households.household_key, sum(settlement.out_of_pocket) as out_of_pocket
+    from records
+    inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
+    inner join households using (person_key)
+    where settlement.settlement_date > {{ months_before_month_end('medical_lookback_months') }}
+        and settlement.settlement_date <= {{ month_end() }}
+    group by households.household_key
+),
+
+disposable as (
+    select county_code, area, disposable_income_per_person_yuan,
+        row_number() over (partition by county_code, area order by year desc) as recency
+    from {{ ref('disposable_incomes') }}
+    where year < year({{ month_end() }})
+),
+
+-- 支出型 computed (domain.md): income after medical spending below k x S per person and
+-- month, income per person below the prior-year disposable income, assets pass
+expenditure_households as (
+    select households.household_key
+    from records
+    inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
+    inner join people using (person_key)
+    inner join households using (person_key)
+    left join household_out_of_pocket as spent on spent.household_key = households.household_key
+    inner join disposable
+        on disposable.county_code = people.county_code
+        and disposable.area = case when people.is_urban then 'urban' else 'rural' end
+        and disposable.recency = 1
+    where verification.completed_date > {{ months_before_month_end('verification_lookback_months') }}
+        and verification.completed_date <= {{ month_end() }}
+        and (verification.household_income_annual - coalesce(spent.out_of_pocket, 0))
+            / nullif(verification.household_size, 0) / 12
+            < {{ threshold('expenditure_hardship_multiplier') }} * people.dibao_standard
+        and verification.household_income_annual / nullif(verification.household_size, 0)
+            < disposable.disposable_income_per_person_yuan
+        and {{ assets_pass('verification', 'people.dibao_standard') }}
+    group by households.household_key
+),
+
 exits as (
     select records.person_key, true as has_recent_exit_in_need
     from records
@@ -103,6 +144,7 @@ select
     coalesce(marginal.is_expenditure_roster, false) as is_expenditure_roster,
     coalesce(rural.is_rural_at_risk, false) as is_rural_at_risk,
     verified_households.household_key is not null as is_marginal_by_verification,
+    expenditure_households.household_key is not null as is_expenditure_by_verification,
     coalesce(exits.has_recent_exit_in_need, false) as has_recent_exit_in_need,
     coalesce(temp_assistance.has_recent_temp_assistance, false) as has_recent_temp_assistance
 from people
@@ -112,5 +154,6 @@ left join tekun using (person_key)
 left join marginal using (person_key)
 left join rural using (person_key)
 left join verified_households on verified_households.household_key = households.household_key
+left join expenditure_households on expenditure_households.household_key = households.household_key
 left join exits using (person_key)
 left join temp_assistance using (person_key)
