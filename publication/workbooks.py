@@ -115,7 +115,8 @@ def write_county_workbook(path: Path, county_name: str, month: str, rows: list[l
 
     summary = workbook.add_worksheet("汇总")
     summary.write(0, 0, f"{county_name}低收入人口动态监测预警汇总（{month}）", title)
-    summary.write(1, 0, f"预警总数：{len(rows)}")
+    households = len({r[ALERT_COLUMNS.index("户编号")] or r[ALERT_COLUMNS.index("预警编号")] for r in rows})
+    summary.write(1, 0, f"预警总数：{len(rows)}；涉及户数：{households}（明细按户排列，一户一条救助链）")
     line = 3
     for label, column in SUMMARY_DIMENSIONS:
         index = ALERT_COLUMNS.index(column)

@@ -15,7 +15,7 @@ select
     'P02' as rule_id,
     settlements.person_key as subject_person_key,
     '医保结算明细：' || string_agg(
-        strftime(settlements.settlement_date, '%Y-%m-%d') || '住院结算，个人自付' || settlements.out_of_pocket
+        '流水号' || settlements.settlement_number || '，' || strftime(settlements.settlement_date, '%Y-%m-%d') || '住院结算，个人自付' || settlements.out_of_pocket
         || '元，医疗救助支付0元', '；' order by settlements.settlement_date
     ) as evidence,
     cast(null as varchar) as level_override

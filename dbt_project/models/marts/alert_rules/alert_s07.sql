@@ -15,7 +15,7 @@ with verifications as (
 select
     'S07' as rule_id,
     head_person_key as subject_person_key,
-    '家庭经济状况核对（' || strftime(completed_date, '%Y-%m-%d') || '）：机动车辆' || vehicle_count || '辆，经营实体'
+    '家庭经济状况核对（编号' || verification_number || '，' || strftime(completed_date, '%Y-%m-%d') || '）：机动车辆' || vehicle_count || '辆，经营实体'
     || business_count || '个' as evidence,
     cast(null as varchar) as level_override
 from verifications

@@ -19,7 +19,7 @@ select
     'U01' as rule_id,
     disasters.person_key as subject_person_key,
     '应急管理局受灾人员信息：' || string_agg(
-        strftime(disasters.disaster_date, '%Y-%m-%d') || disasters.disaster_type || '，' || disasters.damage,
+        '灾情编号' || disasters.disaster_number || '，' || strftime(disasters.disaster_date, '%Y-%m-%d') || disasters.disaster_type || '，' || disasters.damage,
         '；' order by disasters.disaster_date
     ) || '；此后无临时救助记录' as evidence,
     cast(null as varchar) as level_override

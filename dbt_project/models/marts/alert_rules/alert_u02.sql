@@ -21,7 +21,7 @@ grants as (
 select
     'U02' as rule_id,
     settlements.person_key as subject_person_key,
-    '医保结算明细：' || string_agg(strftime(settlements.settlement_date, '%Y-%m-%d') || '住院'
+    '医保结算明细：' || string_agg('流水号' || settlements.settlement_number || '，' || strftime(settlements.settlement_date, '%Y-%m-%d') || '住院'
         || case when settlements.is_major_disease = '是' then '（重特大疾病）' else '' end
         || '，个人自付' || settlements.out_of_pocket || '元', '；' order by settlements.settlement_date)
     || '；此后无临时救助记录' as evidence,

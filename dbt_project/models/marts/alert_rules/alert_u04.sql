@@ -18,7 +18,7 @@ grants as (
 select
     'U04' as rule_id,
     visits.person_key as subject_person_key,
-    '入户走访：' || string_agg(strftime(visits.visit_date, '%Y-%m-%d') || '发现' || visits.hardship_types, '；')
+    '入户走访：' || string_agg('编号' || visits.visit_number || '，' || strftime(visits.visit_date, '%Y-%m-%d') || '发现' || visits.hardship_types, '；')
     || '；此后无临时救助记录' as evidence,
     cast(null as varchar) as level_override
 from visits
