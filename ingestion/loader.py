@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -88,7 +88,7 @@ def delivered_files(landing_dir: Path, month: str, feed: Feed) -> list[Path]:
         p
         for p in folder.iterdir()
         if p.is_file()
-        and p.suffix.lower() in (".csv", ".xlsx")
+        and not p.name.startswith(("~$", "."))  # Excel lock files, hidden files
         and (p.stem == feed.code or p.stem.startswith(feed.code + "__"))
     )
 
@@ -98,9 +98,13 @@ def map_headers(table: DeliveredTable, feed: Feed) -> tuple[dict[str, int], list
     positions = {normalise_header(h): i for i, h in enumerate(table.headers) if h}
     mapping: dict[str, int] = {}
     for column in feed.columns:
-        hit = next((positions[v] for v in column.header_variants() if v in positions), None)
-        if hit is not None:
-            mapping[column.name] = hit
+        hits = [i for i, h in enumerate(table.headers) if h and normalise_header(h) in column.header_variants()]
+        if len(hits) > 1:
+            raise FeedFileError(
+                table.path, table.header_row, "duplicate_header", f"{column.header} appears in {len(hits)} columns"
+            )
+        if hits:
+            mapping[column.name] = hits[0]
     missing_required = [c.header for c in feed.columns if c.required and c.name not in mapping]
     if missing_required:
         raise FeedFileError(
@@ -126,7 +130,22 @@ def _normalise_id_into(out: dict, name: str, raw: object) -> None:
     out[name], out[f"{name}_status"], out[f"{name}_raw"] = result.value, result.status, result.cleaned
 
 
-def normalise_row(feed: Feed, mapping: dict[str, int], cells: list[str | None]) -> tuple[dict, list[str]]:
+EARLIEST_DATE = "1900-01-01"
+
+
+def _check_range(column, value: str | None, latest_date: str) -> None:
+    """Dates between 1900 and the delivery month's end; amounts not negative."""
+    if value is None:
+        return
+    if column.type == DATE and not EARLIEST_DATE <= value <= latest_date:
+        raise ValueError(f"date {value} outside {EARLIEST_DATE}..{latest_date}")
+    if column.type in (AMOUNT, INT) and value.startswith("-"):
+        raise ValueError(f"negative value {value}")
+
+
+def normalise_row(
+    feed: Feed, mapping: dict[str, int], cells: list[str | None], latest_date: str = "9999-12-31"
+) -> tuple[dict, list[str]]:
     """Warehouse values of one delivered row, and the optional fields that had to be blanked.
     Raises RowRejected when the row cannot be used."""
     out: dict[str, str | None] = {}
@@ -153,6 +172,12 @@ def normalise_row(feed: Feed, mapping: dict[str, int], cells: list[str | None]) 
                 raise RowRejected(f"invalid_{column.name}", f"{column.header}: {exc}") from exc
             out[column.name] = None
             issues.append(f"{column.name}: {exc}")
+            continue
+        try:
+            _check_range(column, out[column.name], latest_date)
+        except ValueError as exc:
+            rule = "negative_amount" if "negative" in str(exc) else "date_out_of_range"
+            raise RowRejected(rule, f"{column.header}: {exc}") from exc
         if column.required and out[column.name] is None:
             raise RowRejected("missing_required_value", f"{column.header} is blank")
     return out, issues
@@ -168,6 +193,12 @@ def natural_key(feed: Feed, values: dict) -> str | None:
             return None
         parts.append(value)
     return "|".join(parts)
+
+
+def _month_end(month: str) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    following = date(year + (mon == 12), mon % 12 + 1, 1)
+    return (following - timedelta(days=1)).isoformat()
 
 
 def _digest(text: str) -> str:
@@ -195,8 +226,10 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
         )
         report.quarantine_by_rule[rule] = report.quarantine_by_rule.get(rule, 0) + 1
 
+    latest_date = _month_end(month)
     for path in files:
-        table = read_delivered(path, feed)
+        table = read_delivered(path, feed, month)
+        file_county = path.stem.split("__", 1)[1] if "__" in path.stem else None
         mapping, missing_optional, unknown = map_headers(table, feed)
         report.missing_optional_columns = sorted(set(report.missing_optional_columns) | set(missing_optional))
         report.unknown_headers = sorted(set(report.unknown_headers) | set(unknown))
@@ -221,9 +254,18 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
                 continue
             seen_rows[fingerprint] = row_number
             try:
-                values, issues = normalise_row(feed, mapping, cells)
+                values, issues = normalise_row(feed, mapping, cells, latest_date)
             except RowRejected as exc:
                 reject(path, row_number, exc.rule, exc.detail, cells)
+                continue
+            if file_county and values.get("county") and values["county"] != file_county:
+                reject(
+                    path,
+                    row_number,
+                    "county_not_of_file",
+                    f"row of {values['county']} in the file of {file_county}",
+                    cells,
+                )
                 continue
             if feed.kind == "event":
                 key = natural_key(feed, values)

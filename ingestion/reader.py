@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from ingestion.errors import FeedFileError
 # How far down a header may sit below title rows such as `临汾市2023年6月低保对象花名册`.
 HEADER_SEARCH_ROWS = 10
 MAX_CELL_CHARS = 10_000
+# Let the csv module read an oversized cell, so that its row is quarantined rather than the
+# whole file rejected.
+csv.field_size_limit(64 * 1024 * 1024)
 
 
 @dataclass
@@ -29,6 +33,11 @@ class DeliveredTable:
 
 def decode(path: Path, data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: a BOM means UTF-8; otherwise UTF-8 if it decodes, else GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise FeedFileError(path, None, "undecodable", f"broken UTF-16 (byte offset {exc.start})") from exc
     if b"\x00" in data[:4096]:
         raise FeedFileError(path, None, "binary_content", "the file holds NUL bytes, not text")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -53,20 +62,25 @@ def _csv_rows(path: Path) -> tuple[str, list[list[str | None]]]:
     if not data.strip():
         raise FeedFileError(path, None, "empty_file", "the file has no content")
     text, encoding = decode(path, data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise FeedFileError(path, None, "unparseable_csv", str(exc)) from exc
     return encoding, [[cell if cell != "" else None for cell in row] for row in rows]
 
 
-def _xlsx_rows(path: Path) -> tuple[str, list[list[str | None]]]:
+def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[str | None]]]]:
     try:
         reader = fastexcel.read_excel(str(path))
-        frame = reader.load_sheet(0, header_row=None, dtypes="string").to_polars()
+        sheets = []
+        for name in reader.sheet_names:
+            frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+            sheets.append((name, [list(r) for r in frame.iter_rows()]))
     except Exception as exc:  # fastexcel raises its own error types for broken workbooks
         raise FeedFileError(path, None, "unreadable_xlsx", type(exc).__name__) from exc
-    return "xlsx", [list(r) for r in frame.iter_rows()]
+    return sheets
 
 
 def find_header(path: Path, feed: Feed, rows: list[list[str | None]]) -> int:
@@ -87,18 +101,47 @@ def find_header(path: Path, feed: Feed, rows: list[list[str | None]]) -> int:
     )
 
 
-def read_delivered(path: Path, feed: Feed) -> DeliveredTable:
-    """Read a delivered file into its header and text rows (row numbers as in the file)."""
+_TITLE_MONTH = re.compile(r"(20\d{2})年(\d{1,2})月")
+
+
+def check_title_month(path: Path, rows: list[list[str | None]], header_index: int, month: str | None) -> None:
+    """A title row above the header that names another month means the wrong file."""
+    if month is None:
+        return
+    for row in rows[:header_index]:
+        for cell in row:
+            found = _TITLE_MONTH.search(str(cell or ""))
+            if found and f"{int(found.group(1)):04d}-{int(found.group(2)):02d}" != month:
+                raise FeedFileError(
+                    path,
+                    1,
+                    "wrong_month",
+                    f"the title names {found.group(1)}年{found.group(2)}月, the delivery is for {month}",
+                )
+
+
+def read_delivered(path: Path, feed: Feed, month: str | None = None) -> DeliveredTable:
+    """Read a delivered file into its header and text rows (row numbers as in the file). In a
+    workbook, the first sheet that carries the feed's header is read."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         encoding, rows = _csv_rows(path)
+        candidates = [("", rows)]
     elif suffix in (".xlsx", ".xlsm"):
-        encoding, rows = _xlsx_rows(path)
+        encoding, candidates = "xlsx", _xlsx_sheets(path)
     else:
-        raise FeedFileError(path, None, "unsupported_format", f"extension {suffix!r}")
-    if not rows:
+        raise FeedFileError(path, None, "unsupported_format", f"extension {suffix!r}: deliver CSV or XLSX")
+    if not any(rows for _, rows in candidates):
         raise FeedFileError(path, None, "empty_file", "the file has no rows")
-    header_index = find_header(path, feed, rows)
-    headers = [h or "" for h in rows[header_index]]
-    body = [(header_index + 2 + i, row) for i, row in enumerate(rows[header_index + 1 :])]
-    return DeliveredTable(path, encoding, header_index + 1, headers, body)
+    last_error: FeedFileError | None = None
+    for _, rows in candidates:
+        try:
+            header_index = find_header(path, feed, rows)
+        except FeedFileError as exc:
+            last_error = exc
+            continue
+        check_title_month(path, rows, header_index, month)
+        headers = [h or "" for h in rows[header_index]]
+        body = [(header_index + 2 + i, row) for i, row in enumerate(rows[header_index + 1 :])]
+        return DeliveredTable(path, encoding, header_index + 1, headers, body)
+    raise last_error

@@ -168,16 +168,27 @@ APPLICATIONS_HEADER = (
 
 def test_a_redelivered_event_replaces_the_old_one_across_months(tmp_path, con):
     feed = FEEDS_BY_CODE["civil_applications"]
-    june = write_landing(tmp_path / "a", "civil_applications.csv", APPLICATIONS_HEADER
-                         + "SB001,2023-06-02,乡镇社会救助窗口,张三," + VALID_ID + ",,尧都区,,,低保,3,900,困难,审核中,\n"
-                         + "SB002,2023-06-03,乡镇社会救助窗口,李四,,,尧都区,,,低保,2,800,困难,已受理,\n")
+    june = write_landing(
+        tmp_path / "a",
+        "civil_applications.csv",
+        APPLICATIONS_HEADER
+        + "SB001,2023-06-02,乡镇社会救助窗口,张三,"
+        + VALID_ID
+        + ",,尧都区,,,低保,3,900,困难,审核中,\n"
+        + "SB002,2023-06-03,乡镇社会救助窗口,李四,,,尧都区,,,低保,2,800,困难,已受理,\n",
+    )
     load_feed(con, feed, june, MONTH)
     july_folder = tmp_path / "a" / "landing" / "2023-07"
     july_folder.mkdir(parents=True)
     (july_folder / "civil_applications.csv").write_text(
-        APPLICATIONS_HEADER + "SB001,2023-06-02,乡镇社会救助窗口,张三," + VALID_ID + ",,尧都区,,,低保,3,900,困难,不予认定,2023-07-05\n",
-        encoding="utf-8")
+        APPLICATIONS_HEADER
+        + "SB001,2023-06-02,乡镇社会救助窗口,张三,"
+        + VALID_ID
+        + ",,尧都区,,,低保,3,900,困难,不予认定,2023-07-05\n",
+        encoding="utf-8",
+    )
     load_feed(con, feed, june, "2023-07")
-    rows = con.execute("SELECT application_number, processing_status, delivery_month FROM raw.civil_applications "
-                       "ORDER BY 1").fetchall()
+    rows = con.execute(
+        "SELECT application_number, processing_status, delivery_month FROM raw.civil_applications ORDER BY 1"
+    ).fetchall()
     assert rows == [("SB001", "不予认定", "2023-07"), ("SB002", "已受理", MONTH)]

@@ -1,0 +1,89 @@
+"""The corpus of malformed deliveries (tests/ingestion/bad_input, made by make_corpus.py):
+each file gives a clear error naming file, row and rule, or quarantines its bad rows with
+their reason; no valid row of the same delivery is lost; loading twice changes nothing; a bad
+file leaves what was loaded before untouched."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.catalogue import FEEDS_BY_CODE
+from ingestion.errors import FeedFileError
+from ingestion.loader import load_feed
+
+CORPUS = Path(__file__).parent / "bad_input"
+MONTH = "2023-06"
+with open(CORPUS / "cases.csv", encoding="utf-8") as f:
+    CASES = list(csv.DictReader(f))
+
+
+def deliver(tmp_path: Path, case: dict) -> Path:
+    folder = tmp_path / "landing" / MONTH
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(CORPUS / "files" / case["file"], folder / case["deliver_as"])
+    return tmp_path / "landing"
+
+
+def table_rows(con, feed):
+    return con.execute(f'SELECT * FROM raw."{feed}" ORDER BY record_id').fetchall()
+
+
+def test_the_corpus_has_at_least_forty_files():
+    assert len(CASES) >= 40
+    assert {c["expect"] for c in CASES} == {"error", "quarantine", "loaded"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_each_malformed_file_gets_its_outcome(case, tmp_path):
+    feed = FEEDS_BY_CODE[case["feed"]]
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        landing = deliver(tmp_path, case)
+        if case["expect"] == "error":
+            with pytest.raises(FeedFileError) as error:
+                load_feed(con, feed, landing, MONTH)
+            assert error.value.rule == case["rule"], case["description"]
+            assert case["deliver_as"] in str(error.value), "the message names the file"
+            return
+        report = load_feed(con, feed, landing, MONTH)
+        assert report.rows_loaded == int(case["loaded"]), case["description"]
+        quarantined = con.execute("SELECT source_row, rule FROM raw.quarantine").fetchall()
+        if case["expect"] == "quarantine":
+            assert (int(case["row"]), case["rule"]) in quarantined, (case["description"], quarantined)
+        else:
+            assert quarantined == [], (case["description"], quarantined)
+        before = table_rows(con, feed.code), con.execute("SELECT * FROM raw.quarantine ORDER BY 4").fetchall()
+        load_feed(con, feed, landing, MONTH)
+        after = table_rows(con, feed.code), con.execute("SELECT * FROM raw.quarantine ORDER BY 4").fetchall()
+        assert before == after, "loading the same file twice changes nothing"
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["expect"] == "error"], ids=lambda c: c["file"])
+def test_a_bad_file_leaves_the_previous_delivery_in_place(case, tmp_path):
+    feed = FEEDS_BY_CODE[case["feed"]]
+    good = next(c for c in CASES if c["feed"] == case["feed"] and c["expect"] == "loaded" and int(c["loaded"]) > 0)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        load_feed(con, feed, deliver(tmp_path / "good", good), MONTH)
+        before = table_rows(con, feed.code)
+        with pytest.raises(FeedFileError):
+            load_feed(con, feed, deliver(tmp_path / "bad", case), MONTH)
+        assert table_rows(con, feed.code) == before
+    finally:
+        con.close()
+
+
+def test_an_unusable_optional_value_is_blanked_and_noted(tmp_path):
+    case = next(c for c in CASES if c["file"].startswith("42_"))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        load_feed(con, FEEDS_BY_CODE[case["feed"]], deliver(tmp_path, case), MONTH)
+        issues = con.execute("SELECT row_issues FROM raw.civil_exits WHERE row_issues IS NOT NULL").fetchall()
+        assert issues == [("income_per_person_at_exit: not an amount: '一千'",)]
+    finally:
+        con.close()
