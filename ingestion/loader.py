@@ -73,6 +73,7 @@ class LoadReport:
     id_status_counts: dict[str, int] = field(default_factory=dict)
     missing_optional_columns: list[str] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
+    last_delivered_month: str | None = None  # when this month's delivery is missing
 
     @property
     def delivered(self) -> bool:
@@ -382,7 +383,11 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, mon
     ensure_tables(con, feed)
     files = delivered_files(landing_dir, month, feed)
     if not files:
-        return LoadReport(feed.code, month)
+        last = con.execute(
+            "SELECT max(delivery_month) FROM raw.load_log WHERE feed_code = ? AND delivery_month < ?",
+            [feed.code, month],
+        ).fetchall()[0][0]
+        return LoadReport(feed.code, month, last_delivered_month=last)
     records, quarantine, report = parse_delivery(feed, month, files)
     write_delivery(con, feed, month, records, quarantine, report)
     return report

@@ -9,7 +9,7 @@ from orchestration.dbt_assets import dbt_after_linkage, dbt_before_linkage, dbt_
 from orchestration.ingestion_assets import feed_assets, working_days
 from orchestration.linkage_assets import record_person
 from orchestration.publication_assets import county_workbooks
-from orchestration.quality_checks import alerts_publication_gate, feed_checks
+from orchestration.quality_checks import alerts_publication_gate, feed_checks, no_rule_held_back
 from orchestration.resources import MonitoringRun
 
 MONTHLY_JOB = "monthly_monitoring"
@@ -19,7 +19,7 @@ def build_definitions(run: MonitoringRun) -> Definitions:
     """Definitions bound to one run's settings (the UI uses the LINFEN_* environment)."""
     return Definitions(
         assets=[*feed_assets, working_days, dbt_before_linkage, record_person, dbt_after_linkage, county_workbooks],
-        asset_checks=[*feed_checks, alerts_publication_gate],
+        asset_checks=[*feed_checks, alerts_publication_gate, no_rule_held_back],
         jobs=[
             define_asset_job(
                 MONTHLY_JOB,

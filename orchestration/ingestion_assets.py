@@ -23,6 +23,7 @@ def load_metadata(report: LoadReport) -> dict:
         "id_number_status": MetadataValue.json(report.id_status_counts),
         "missing_optional_columns": MetadataValue.json(report.missing_optional_columns),
         "unknown_headers": MetadataValue.json(report.unknown_headers),
+        "last_delivered_month": report.month if report.delivered else (report.last_delivered_month or "never"),
     }
 
 
@@ -38,7 +39,10 @@ def feed_asset(feed: Feed) -> AssetsDefinition:
         with run.connect() as con:
             report = load_feed(con, feed, Path(run.landing_dir), run.month)
         if not report.delivered:
-            context.log.warning(f"{feed.code}: not delivered for {run.month}; the previous snapshot stays in force")
+            context.log.warning(
+                f"{feed.code}: not delivered for {run.month}; last delivered "
+                f"{report.last_delivered_month or 'never'}, which stays in force"
+            )
         else:
             context.log.info(f"{feed.code}: {json.dumps(report.quarantine_by_rule)} quarantined")
         return MaterializeResult(metadata=load_metadata(report))

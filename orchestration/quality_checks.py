@@ -74,3 +74,19 @@ def alerts_publication_gate(run: MonitoringRun) -> AssetCheckResult:
 
 
 feed_checks = [feed_check(feed) for feed in FEEDS]
+
+
+@asset_check(
+    asset=get_asset_key_for_model([dbt_after_linkage], "held_back_rules"),
+    name="no_rule_held_back",
+    description="Warns when a rule raises nothing this month because a feed it relies on is missing or stale.",
+)
+def no_rule_held_back(run: MonitoringRun) -> AssetCheckResult:
+    with run.connect() as con:
+        held = con.execute("SELECT rule_id, message FROM main.held_back_rules ORDER BY rule_id").fetchall()
+    return AssetCheckResult(
+        passed=not held,
+        severity=AssetCheckSeverity.WARN,
+        description="; ".join(message for _, message in held) or "every rule ran on data within its age",
+        metadata={"held_back_rules": MetadataValue.json([rule for rule, _ in held])},
+    )

@@ -19,7 +19,7 @@ def two_months(tmp_path_factory):
     from orchestration.run import main
 
     base = tmp_path_factory.mktemp("months")
-    generated = generate_months(base / "city", people=2500, months=MONTHS, seed=13)
+    generated = generate_months(base / "city", people=2500, months=[*MONTHS, "2023-08"], seed=13)
     warehouse = base / "w.duckdb"
     scores = {}
     for month in MONTHS:
@@ -99,3 +99,45 @@ def test_every_month_keeps_its_categories_and_the_changes_are_recorded(two_month
     changes = dict(con.execute("SELECT change, count(*) FROM main.category_changes GROUP BY 1").fetchall())
     assert changes.get("entered", 0) > 0
     assert con.execute("SELECT count(DISTINCT month) FROM main.alert_history").fetchall()[0][0] == 2
+
+
+def test_a_month_without_a_feed_runs_on_its_previous_snapshot_and_says_how_old_it_is(two_months, tmp_path):
+    import shutil
+
+    from orchestration.run import main
+
+    generated, con, _ = two_months
+    landing = generated[0].landing_dir
+    for path in (landing / "2023-08").glob("civil_tekun*"):
+        path.unlink()  # the August tekun roster did not arrive
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(con.execute("PRAGMA database_list").fetchall()[0][2], warehouse)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(
+            [
+                "--landing",
+                str(landing),
+                "--month",
+                "2023-08",
+                "--warehouse",
+                str(warehouse),
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+    assert code == 0, err.getvalue()[-2000:]
+    with duckdb.connect(str(warehouse), read_only=True) as aug:
+        age = aug.execute(
+            "SELECT last_delivered_month, age_months, is_stale FROM intermediate.int_feed_freshness "
+            "WHERE feed_code = 'civil_tekun'"
+        ).fetchall()
+        tekun = aug.execute(
+            "SELECT count(*) FROM main.person_month WHERE month = '2023-08' AND category = 'tekun'"
+        ).fetchall()[0][0]
+        evidence = aug.execute(
+            "SELECT evidence FROM main.alerts WHERE rule_id = 'S05' AND status <> '已解除'"
+        ).fetchall()
+    assert age == [("2023-07", 1, False)]
+    assert tekun > 0, "the July tekun roster stays in force"
+    assert evidence and all("特困人员供养名册为1个月前交付" in e for (e,) in evidence)

@@ -23,6 +23,17 @@ people as (
 
 due_dates as (
     select * from {{ ref('int_due_dates') }}
+),
+
+data_age as (
+    select
+        rule_feeds.rule_id,
+        max(freshness.age_months) as data_age_months,
+        string_agg(freshness.title || '为' || freshness.age_months || '个月前交付', '、' order by freshness.feed_code)
+            filter (where freshness.age_months > 0) as older_feeds
+    from {{ ref('rule_feeds') }} as rule_feeds
+    inner join {{ ref('int_feed_freshness') }} as freshness using (feed_code)
+    group by rule_feeds.rule_id
 )
 
 select
@@ -48,7 +59,8 @@ select
         when people.min_match_probability < 1
             then '（记录关联概率' || round(people.min_match_probability, 3) || '）'
         else ''
-    end as evidence,
+    end || coalesce('（依据数据：' || data_age.older_feeds || '）', '') as evidence,
+    coalesce(data_age.data_age_months, 0) as data_age_months,
     people.min_match_probability as linkage_probability,
     {{ month_end() }} as data_as_of,
     due_dates.due_date
@@ -56,3 +68,6 @@ from raised
 inner join catalogue using (rule_id)
 inner join people on people.person_key = raised.subject_person_key
 left join due_dates on due_dates.due_working_days = catalogue.due_working_days
+left join data_age using (rule_id)
+-- a rule relying on a feed past its age raises nothing this month (see held_back_rules)
+where raised.rule_id not in (select rule_id from {{ ref('held_back_rules') }})
