@@ -19,10 +19,18 @@ USABLE_ID_STATUSES = ["valid", "converted_15"]
 
 @dataclass(frozen=True)
 class QualityThresholds:
-    """Source: issue 5 (quality gates): warn below 95% valid ID numbers, fail below 80%."""
+    """Source: issue 5 (quality gates): warn below 95% valid ID numbers, fail below 80%; a
+    rule's alert count may change by at most a factor of 3 from last month (compared when
+    either month has at least 10) unless an override is recorded in
+    expectations/alert_count_overrides.csv."""
 
     valid_id_share_warn: float = 0.95
     valid_id_share_fail: float = 0.80
+    alert_count_max_factor: float = 3.0
+    alert_count_min_for_factor: int = 10
+
+
+MASKED_ID_PATTERN = r"^(\d{6}\*{8}[\dX]{4}|（无有效身份证号）)$"
 
 
 def feed_suites(feed: Feed, thresholds: QualityThresholds) -> dict[str, gx.ExpectationSuite]:
@@ -83,3 +91,28 @@ def alerts_suite(month: str) -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToMatchRegex(column="subject_id_number", regex=r"^\d{17}[\dX]$"),
     ]
     return gx.ExpectationSuite(name="alerts.publication_gate", expectations=expectations)
+
+
+def published_workbooks_suite() -> gx.ExpectationSuite:
+    """What must hold of the workbooks about to be published: one row per published alert,
+    read back from the files, with the county of the file and the county of the alert."""
+    return gx.ExpectationSuite(
+        name="publication.county_workbooks",
+        expectations=[
+            gxe.ExpectColumnValuesToMatchRegex(column="id_number_shown", regex=MASKED_ID_PATTERN),
+            gxe.ExpectColumnPairValuesToBeEqual(column_A="file_county_code", column_B="alert_county_code"),
+            gxe.ExpectColumnValuesToBeUnique(column="alert_id"),
+            gxe.ExpectColumnValuesToNotBeNull(column="alert_county_code"),
+        ],
+    )
+
+
+def alert_count_suite(thresholds: QualityThresholds) -> gx.ExpectationSuite:
+    """Per rule, this month's alert count against last month's (rules with an override are
+    left out of the frame)."""
+    return gx.ExpectationSuite(
+        name="alerts.count_change",
+        expectations=[
+            gxe.ExpectColumnValuesToBeBetween(column="change_factor", max_value=thresholds.alert_count_max_factor),
+        ],
+    )

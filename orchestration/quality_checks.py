@@ -11,7 +11,8 @@ from dagster import (
 )
 from dagster_dbt import get_asset_key_for_model
 
-from expectations.suites import QualityThresholds, alerts_suite, feed_suites
+from expectations.counts import count_changes
+from expectations.suites import QualityThresholds, alert_count_suite, alerts_suite, feed_suites
 from expectations.validate import ValidationSummary, validate_frame
 from ingestion.catalogue import FEEDS, Feed
 from orchestration.dbt_assets import dbt_after_linkage
@@ -62,14 +63,23 @@ def feed_check(feed: Feed) -> AssetChecksDefinition:
     "catalogue, department matching the rule, county in 临汾市, evidence present.",
 )
 def alerts_publication_gate(run: MonitoringRun) -> AssetCheckResult:
+    thresholds = QualityThresholds()
     with run.connect() as con:
         frame = con.execute("SELECT * FROM main.alerts WHERE month = ?", [run.month]).df()
-    summary = validate_frame(frame, alerts_suite(run.month), "alerts")
+        changes = count_changes(con, run.month, thresholds)
+    alerts = validate_frame(frame, alerts_suite(run.month), "alerts")
+    counts = validate_frame(changes, alert_count_suite(thresholds), "alert_counts")
+    jumped = changes[changes["change_factor"] > thresholds.alert_count_max_factor]
+    description = alerts.describe() if not alerts.success else counts.describe()
+    if len(jumped):
+        description += "; count jumps without override: " + ", ".join(
+            f"{r.rule_id} {r.last_month}→{r.this_month}" for r in jumped.itertuples()
+        )
     return AssetCheckResult(
-        passed=summary.success,
+        passed=alerts.success and counts.success,
         severity=AssetCheckSeverity.ERROR,
-        description=summary.describe(),
-        metadata=check_metadata(summary),
+        description=description,
+        metadata=check_metadata(alerts, counts),
     )
 
 

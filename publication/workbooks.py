@@ -12,8 +12,12 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import fastexcel
+import pandas as pd
 import xlsxwriter
 
+from expectations.suites import published_workbooks_suite
+from expectations.validate import validate_frame
 from ingestion.normalise import SEEDS_DIR, mask_id
 
 CATEGORY_LABELS = {
@@ -164,7 +168,8 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     by_county: dict[str, list[list]] = {}
-    for alert in alert_rows(con, month):
+    alerts = alert_rows(con, month)
+    for alert in alerts:
         by_county.setdefault(alert["county_code"], []).append(to_workbook_row(alert))
     written = []
     for code, name in sorted(county_names().items()):
@@ -172,6 +177,29 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
         rows = by_county.get(code, [])
         write_county_workbook(staging / filename, name, month, rows)
         written.append(CountyWorkbook(code, name, folder / filename, len(rows)))
+    try:
+        check_staged_workbooks(staging, {a["alert_id"]: a["county_code"] for a in alerts})
+    except PublicationGateError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)
     return written
+
+
+class PublicationGateError(Exception):
+    """The workbooks about to be published broke the gate; nothing was published."""
+
+
+def check_staged_workbooks(staging: Path, county_of_alert: dict[str, str]) -> None:
+    """Read the staged workbooks back and validate them with GX before anyone receives them:
+    every ID number masked, every row in the file of its own county."""
+    rows = []
+    for path in sorted(staging.glob("*.xlsx")):
+        sheet = fastexcel.read_excel(str(path)).load_sheet("预警明细", dtypes="string").to_polars()
+        for alert_id, shown in zip(sheet["预警编号"].to_list(), sheet["身份证号"].to_list(), strict=True):
+            rows.append((path.name[:6], alert_id, county_of_alert.get(alert_id), shown or ""))
+    frame = pd.DataFrame(rows, columns=["file_county_code", "alert_id", "alert_county_code", "id_number_shown"])
+    summary = validate_frame(frame, published_workbooks_suite(), "county_workbooks")
+    if not summary.success:
+        raise PublicationGateError(f"county workbooks not published: {summary.describe()}")

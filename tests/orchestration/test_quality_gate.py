@@ -38,3 +38,41 @@ def test_a_feed_failing_its_blocking_suite_stops_publication(small_month, tmp_pa
     assert "raw/civil_tekun:gx_feed_suite (ERROR)" in err.getvalue()
     assert "NOT published" in err.getvalue()
     assert not (tmp_path / "out" / "2023-06").exists()
+
+
+def test_a_run_stopped_midway_publishes_nothing_and_the_rerun_completes(small_month, tmp_path):
+    from orchestration.run import main
+
+    blocked = tmp_path / "out"
+    blocked.write_text("a file where the output folder should be: publication fails")
+    err = io.StringIO()
+    with redirect_stdout(io.StringIO()), redirect_stderr(err):
+        code = main(
+            [
+                "--landing",
+                str(small_month.landing_dir),
+                "--month",
+                "2023-06",
+                "--warehouse",
+                str(tmp_path / "w.duckdb"),
+                "--out",
+                str(blocked / "sub"),
+            ]
+        )
+    assert code == 1 and "publication__county_workbooks failed" in err.getvalue()
+    assert not list(tmp_path.glob("**/*.xlsx"))
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        code = main(
+            [
+                "--landing",
+                str(small_month.landing_dir),
+                "--month",
+                "2023-06",
+                "--warehouse",
+                str(tmp_path / "w.duckdb"),
+                "--out",
+                str(tmp_path / "out2"),
+            ]
+        )
+    assert code == 0
+    assert len(list((tmp_path / "out2" / "2023-06").glob("*.xlsx"))) == 17

@@ -1,0 +1,64 @@
+"""The publication gate reads the staged workbooks back: an unmasked ID number or a row in
+another county's file stops publication, and nothing is published."""
+
+import pandas as pd
+import pytest
+
+from expectations.suites import published_workbooks_suite
+from expectations.validate import validate_frame
+from publication.workbooks import PublicationGateError, check_staged_workbooks, write_county_workbook
+
+ROW = [
+    "P01-AAAA",
+    "P 政策落实不到位",
+    "P01 资助参保未落实",
+    "黄",
+    "医保局",
+    "东关街道",
+    "东关社区",
+    "1",
+    "张三",
+    "141002********1234",
+    "低保对象",
+    "依据",
+    "2023-06-30",
+    "2023-06",
+    "新增",
+    "2023-07-14",
+]
+
+
+def stage(tmp_path, county_code, rows):
+    path = tmp_path / f"{county_code}_测试_低收入人口监测预警_2023-06.xlsx"
+    write_county_workbook(path, "测试", "2023-06", rows)
+    return tmp_path
+
+
+CASES = [
+    ("a masked ID in its own county passes", "141002", ROW, {"P01-AAAA": "141002"}, True),
+    ("an unmasked ID fails", "141002", [*ROW[:9], "141002199001011234", *ROW[10:]], {"P01-AAAA": "141002"}, False),
+    ("a row of another county fails", "141021", ROW, {"P01-AAAA": "141002"}, False),
+    ("an alert unknown to the warehouse fails", "141002", ROW, {}, False),
+]
+
+
+@pytest.mark.parametrize(("description", "county", "row", "counties", "ok"), CASES, ids=[c[0] for c in CASES])
+def test_staged_workbooks_gate(description, county, row, counties, ok, tmp_path):
+    staging = stage(tmp_path, county, [row])
+    if ok:
+        check_staged_workbooks(staging, counties)
+    else:
+        with pytest.raises(PublicationGateError):
+            check_staged_workbooks(staging, counties)
+
+
+def test_the_suite_is_real_great_expectations():
+    frame = pd.DataFrame(
+        {
+            "file_county_code": ["141002"],
+            "alert_id": ["x"],
+            "alert_county_code": ["141002"],
+            "id_number_shown": ["（无有效身份证号）"],
+        }
+    )
+    assert validate_frame(frame, published_workbooks_suite(), "wb").success
