@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import great_expectations as gx
 import pandas as pd
@@ -35,6 +36,7 @@ class ValidationSummary:
     evaluated: int
     rows: int
     failed: list[FailedExpectation] = field(default_factory=list)
+    docs_url: str | None = None
 
     def describe(self) -> str:
         if self.success:
@@ -54,20 +56,59 @@ def _context():
     return context
 
 
-def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite, asset_name: str) -> ValidationSummary:
-    """Validate a whole frame (GX validates 1M rows in under a second: no sampling)."""
-    context = _context()
+@lru_cache(maxsize=4)
+def _file_context(root: str):
+    """A GX project on disk (<root>/gx) whose Data Docs site is rebuilt after each validation."""
+    context = gx.get_context(mode="file", project_root_dir=root)
+    try:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    except (ImportError, AttributeError):
+        pass
+    return context
+
+
+def _batch_definition(context, asset_name: str):
     source = context.data_sources.add_or_update_pandas("warehouse")
     try:
         asset = source.get_asset(asset_name)
     except LookupError:
         asset = source.add_dataframe_asset(name=asset_name)
     try:
-        batch_definition = asset.get_batch_definition("whole")
+        return asset.get_batch_definition("whole")
     except (KeyError, LookupError, ValueError):
-        batch_definition = asset.add_batch_definition_whole_dataframe("whole")
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite)
+        return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def validate_frame(
+    frame: pd.DataFrame, suite: gx.ExpectationSuite, asset_name: str, docs_root: Path | None = None
+) -> ValidationSummary:
+    """Validate a whole frame (GX validates 1M rows in under a second: no sampling). With
+    `docs_root`, the validation is stored in a GX project there and its Data Docs (HTML) are
+    updated; the summary carries their address."""
+    docs_url = None
+    if docs_root is None:
+        batch = _batch_definition(_context(), asset_name).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite)
+    else:
+        from great_expectations.checkpoint import UpdateDataDocsAction
+
+        context = _file_context(str(docs_root))
+        stored = context.suites.add_or_update(
+            gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations))
+        )
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite.name, data=_batch_definition(context, asset_name), suite=stored)
+        )
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=suite.name, validation_definitions=[definition], actions=[UpdateDataDocsAction(name="data_docs")]
+            )
+        )
+        outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+        result = next(iter(outcome.run_results.values()))
+        docs_url = context.get_docs_sites_urls()[0]["site_url"]
     failed = [
         FailedExpectation(
             expectation=r.expectation_config.type,
@@ -78,4 +119,4 @@ def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite, asset_name: 
         for r in result.results
         if not r.success
     ]
-    return ValidationSummary(suite.name, bool(result.success), len(result.results), len(frame), failed)
+    return ValidationSummary(suite.name, bool(result.success), len(result.results), len(frame), failed, docs_url)

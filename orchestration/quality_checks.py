@@ -1,6 +1,8 @@
 """Stage 4: Great Expectations as Dagster asset checks. A failed blocking expectation stops
 everything downstream of the checked asset, so no warning is published on bad data."""
 
+from pathlib import Path
+
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
@@ -20,11 +22,19 @@ from orchestration.resources import MonitoringRun
 
 
 def check_metadata(*summaries: ValidationSummary) -> dict:
-    return {
+    metadata = {
         "rows": summaries[0].rows,
         "expectations": sum(s.evaluated for s in summaries),
         "failed": MetadataValue.json([f.describe() for s in summaries for f in s.failed]),
     }
+    if summaries[0].docs_url:
+        metadata["data_docs"] = MetadataValue.url(summaries[0].docs_url)
+    return metadata
+
+
+def data_docs_root(run: MonitoringRun) -> Path:
+    """The GX project (and its HTML Data Docs) beside the warehouse."""
+    return Path(run.warehouse_path).parent / "quality"
 
 
 def feed_check(feed: Feed) -> AssetChecksDefinition:
@@ -43,8 +53,8 @@ def feed_check(feed: Feed) -> AssetChecksDefinition:
                 [run.month],
             ).df()
         suites = feed_suites(feed, QualityThresholds())
-        blocking = validate_frame(frame, suites["blocking"], feed.code)
-        warning = validate_frame(frame, suites["warning"], feed.code)
+        blocking = validate_frame(frame, suites["blocking"], feed.code, data_docs_root(run))
+        warning = validate_frame(frame, suites["warning"], feed.code, data_docs_root(run))
         return AssetCheckResult(
             passed=blocking.success and warning.success,
             severity=AssetCheckSeverity.ERROR if not blocking.success else AssetCheckSeverity.WARN,
@@ -67,8 +77,8 @@ def alerts_publication_gate(run: MonitoringRun) -> AssetCheckResult:
     with run.connect() as con:
         frame = con.execute("SELECT * FROM main.alerts WHERE month = ?", [run.month]).df()
         changes = count_changes(con, run.month, thresholds)
-    alerts = validate_frame(frame, alerts_suite(run.month), "alerts")
-    counts = validate_frame(changes, alert_count_suite(thresholds), "alert_counts")
+    alerts = validate_frame(frame, alerts_suite(run.month), "alerts", data_docs_root(run))
+    counts = validate_frame(changes, alert_count_suite(thresholds), "alert_counts", data_docs_root(run))
     jumped = changes[changes["change_factor"] > thresholds.alert_count_max_factor]
     description = alerts.describe() if not alerts.success else counts.describe()
     if len(jumped):

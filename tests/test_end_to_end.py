@@ -140,3 +140,12 @@ def test_linkage_is_measured_against_the_truth(pipeline_run, warehouse):
 
 def test_no_personal_data_in_the_run_output(pipeline_run):
     assert not UNMASKED_ID.search(pipeline_run.stdout + pipeline_run.stderr)
+
+
+def test_quality_reports_are_written_as_data_docs(pipeline_run):
+    index = pipeline_run.warehouse.parent / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert index.exists()
+    validations = list(index.parent.glob("validations/**/*.html"))
+    folders = {p.relative_to(index.parent / "validations").parts[:2] for p in validations}
+    assert ("alerts", "publication_gate") in folders
+    assert ("civil_dibao", "blocking") in folders
