@@ -101,14 +101,14 @@ def stage_dbt_after(work: Path, people: int) -> dict:
 def stage_checks(work: Path, people: int) -> dict:
     import duckdb
 
-    from expectations.suites import QualityThresholds, alerts_suite, feed_suites
+    from expectations.suites import QualityThresholds, alerts_suite, feed_suites, prepare_feed_frame
     from expectations.validate import validate_frame
     from ingestion.catalogue import FEEDS
 
     con = duckdb.connect(str(work / "w.duckdb"), read_only=True)
     evaluated = 0
     for feed in FEEDS:
-        frame = con.execute(f'SELECT * FROM raw."{feed.code}"').df()
+        frame = prepare_feed_frame(feed, con.execute(f'SELECT * FROM raw."{feed.code}"').df())
         for suite in feed_suites(feed, QualityThresholds()).values():
             evaluated += validate_frame(frame, suite, feed.code).evaluated
     evaluated += validate_frame(con.execute("SELECT * FROM main.alerts").df(), alerts_suite(MONTH), "alerts").evaluated

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+import pandas as pd
 
-from ingestion.catalogue import Feed
+from ingestion.catalogue import AMOUNT, DATE, DOMAINS, INT, Feed
 from ingestion.normalise import SEEDS_DIR, county_codes
 
 USABLE_ID_STATUSES = ["valid", "converted_15"]
@@ -26,6 +27,8 @@ class QualityThresholds:
 
     valid_id_share_warn: float = 0.95
     valid_id_share_fail: float = 0.80
+    coded_value_share_fail: float = 0.99  # more than 1% of unknown codes makes the rules unreliable
+    row_count_band: float = 2.0  # warn when a feed has more than twice or under half last month's rows
     alert_count_max_factor: float = 3.0
     alert_count_min_for_factor: int = 10
 
@@ -33,8 +36,30 @@ class QualityThresholds:
 MASKED_ID_PATTERN = r"^(\d{6}\*{8}[\dX]{4}|（无有效身份证号）)$"
 
 
-def feed_suites(feed: Feed, thresholds: QualityThresholds) -> dict[str, gx.ExpectationSuite]:
-    """{"blocking": …, "warning": …} for one feed's raw table of the month."""
+AS_DATE = "__as_date"
+
+
+def prepare_feed_frame(feed: Feed, frame: pd.DataFrame) -> pd.DataFrame:
+    """The raw table (text) plus a parsed copy of each date column for the range checks."""
+    out = frame.copy()
+    for column in feed.columns:
+        if column.type == DATE and column.name in out:
+            out[f"{column.name}{AS_DATE}"] = pd.to_datetime(out[column.name], errors="coerce", format="%Y-%m-%d")
+    return out
+
+
+TYPE_PATTERNS = {
+    DATE: r"^\d{4}-\d{2}-\d{2}$",
+    AMOUNT: r"^\d+(\.\d+)?$",
+    INT: r"^\d+$",
+}
+
+
+def feed_suites(
+    feed: Feed, thresholds: QualityThresholds, previous_rows: int | None = None, latest_date: str = "9999-12-31"
+) -> dict[str, gx.ExpectationSuite]:
+    """{"blocking": …, "warning": …} for one feed's raw table of the month. `previous_rows` is
+    last month's row count (for the band), `latest_date` the month's last day."""
     blocking: list = [gxe.ExpectColumnToExist(column=c) for c in ["record_id", *feed.warehouse_columns()]]
     blocking.append(gxe.ExpectColumnValuesToBeUnique(column="record_id"))
     warning: list = []
@@ -51,6 +76,32 @@ def feed_suites(feed: Feed, thresholds: QualityThresholds) -> dict[str, gx.Expec
         blocking.append(gxe.ExpectColumnValuesToNotBeNull(column=role.name))
     if "county" in feed.column_names:
         blocking.append(gxe.ExpectColumnValuesToBeInSet(column="county", value_set=county_codes()))
+    for column in feed.columns:
+        if column.type in TYPE_PATTERNS:
+            blocking.append(gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=TYPE_PATTERNS[column.type]))
+        if column.type == DATE:
+            blocking.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=f"{column.name}{AS_DATE}",
+                    min_value=pd.Timestamp("1900-01-01"),
+                    max_value=pd.Timestamp(latest_date),
+                )
+            )
+        domain = DOMAINS.get((feed.code, column.name))
+        if domain:
+            blocking.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column=column.name, value_set=list(domain), mostly=thresholds.coded_value_share_fail
+                )
+            )
+            warning.append(gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(domain)))
+    if previous_rows:
+        warning.append(
+            gxe.ExpectTableRowCountToBeBetween(
+                min_value=int(previous_rows / thresholds.row_count_band),
+                max_value=int(previous_rows * thresholds.row_count_band),
+            )
+        )
     return {
         "blocking": gx.ExpectationSuite(name=f"{feed.code}.blocking", expectations=blocking),
         "warning": gx.ExpectationSuite(name=f"{feed.code}.warning", expectations=warning),

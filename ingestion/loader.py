@@ -196,7 +196,8 @@ def natural_key(feed: Feed, values: dict) -> str | None:
     return "|".join(parts)
 
 
-def _month_end(month: str) -> str:
+def month_end(month: str) -> str:
+    """ISO date of the month's last day."""
     year, mon = (int(x) for x in month.split("-"))
     following = date(year + (mon == 12), mon % 12 + 1, 1)
     return (following - timedelta(days=1)).isoformat()
@@ -227,7 +228,7 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
         )
         report.quarantine_by_rule[rule] = report.quarantine_by_rule.get(rule, 0) + 1
 
-    latest_date = _month_end(month)
+    latest_date = month_end(month)
     for path in files:
         table = read_delivered(path, feed, month)
         file_county = path.stem.split("__", 1)[1] if "__" in path.stem else None

@@ -14,9 +14,16 @@ from dagster import (
 from dagster_dbt import get_asset_key_for_model
 
 from expectations.counts import count_changes
-from expectations.suites import QualityThresholds, alert_count_suite, alerts_suite, feed_suites
-from expectations.validate import ValidationSummary, validate_frame
+from expectations.suites import (
+    QualityThresholds,
+    alert_count_suite,
+    alerts_suite,
+    feed_suites,
+    prepare_feed_frame,
+)
+from expectations.validate import ValidationSummary, update_data_docs, validate_frame
 from ingestion.catalogue import FEEDS, Feed
+from ingestion.loader import month_end
 from orchestration.dbt_assets import dbt_after_linkage
 from orchestration.resources import MonitoringRun
 
@@ -42,19 +49,28 @@ def feed_check(feed: Feed) -> AssetChecksDefinition:
         asset=AssetKey(["raw", feed.code]),
         name="gx_feed_suite",
         blocking=True,
-        description=f"GX suite of {feed.code}: columns present, natural key unique, share of "
-        "valid ID numbers, county in 临汾市.",
+        description=f"GX suite of {feed.code}: columns present, types after normalisation, natural key "
+        "unique, share of valid ID numbers, county in 临汾市, dates and amounts in range, coded values in "
+        "their domains; row count within a band of last month's (warning).",
     )
     def _check(run: MonitoringRun) -> AssetCheckResult:
         with run.connect() as con:
-            frame = con.execute(
+            raw = con.execute(
                 f'SELECT * FROM raw."{feed.code}" WHERE delivery_month = '
                 f'(SELECT max(delivery_month) FROM raw."{feed.code}" WHERE delivery_month <= ?)',
                 [run.month],
             ).df()
-        suites = feed_suites(feed, QualityThresholds())
+            previous = con.execute(
+                "SELECT rows_loaded FROM raw.load_log WHERE feed_code = ? AND delivery_month < ? "
+                "ORDER BY delivery_month DESC LIMIT 1",
+                [feed.code, run.month],
+            ).fetchall()
+        suites = feed_suites(feed, QualityThresholds(), previous[0][0] if previous else None, month_end(run.month))
+        frame = prepare_feed_frame(feed, raw)
         blocking = validate_frame(frame, suites["blocking"], feed.code, data_docs_root(run))
         warning = validate_frame(frame, suites["warning"], feed.code, data_docs_root(run))
+        if not blocking.success:
+            update_data_docs(data_docs_root(run))  # the run stops here: show why
         return AssetCheckResult(
             passed=blocking.success and warning.success,
             severity=AssetCheckSeverity.ERROR if not blocking.success else AssetCheckSeverity.WARN,
@@ -79,6 +95,7 @@ def alerts_publication_gate(run: MonitoringRun) -> AssetCheckResult:
         changes = count_changes(con, run.month, thresholds)
     alerts = validate_frame(frame, alerts_suite(run.month), "alerts", data_docs_root(run))
     counts = validate_frame(changes, alert_count_suite(thresholds), "alert_counts", data_docs_root(run))
+    update_data_docs(data_docs_root(run))
     jumped = changes[changes["change_factor"] > thresholds.alert_count_max_factor]
     description = alerts.describe() if not alerts.success else counts.describe()
     if len(jumped):
