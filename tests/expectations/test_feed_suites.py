@@ -11,11 +11,20 @@ FEED = FEEDS_BY_CODE["civil_exits"]
 
 
 def frame(rows: int = 100, **changes) -> pd.DataFrame:
-    base = {c: [None] * rows for c in ["record_id", "delivery_month", "source_file", "source_row", "row_issues",
-                                       *FEED.warehouse_columns()]}
-    base.update(record_id=[f"r{i}" for i in range(rows)], county=["141002"] * rows, person_name=["张三"] * rows,
-                id_number_status=["valid"] * rows, former_programme=["低保"] * rows, exit_date=["2023-06-01"] * rows,
-                exit_reason=["其他"] * rows, income_per_person_at_exit=["300"] * rows)
+    base = {
+        c: [None] * rows
+        for c in ["record_id", "delivery_month", "source_file", "source_row", "row_issues", *FEED.warehouse_columns()]
+    }
+    base.update(
+        record_id=[f"r{i}" for i in range(rows)],
+        county=["141002"] * rows,
+        person_name=["张三"] * rows,
+        id_number_status=["valid"] * rows,
+        former_programme=["低保"] * rows,
+        exit_date=["2023-06-01"] * rows,
+        exit_reason=["其他"] * rows,
+        income_per_person_at_exit=["300"] * rows,
+    )
     for column, values in changes.items():
         base[column] = values
     return pd.DataFrame(base)
@@ -27,7 +36,13 @@ def some(rows: int, bad: int, good, wrong) -> list:
 
 CASES = [
     ("a clean delivery passes both", {}, None, True, True),
-    ("10% unusable IDs only warns", {"id_number_status": some(100, 10, "valid", "checksum_invalid")}, None, True, False),
+    (
+        "10% unusable IDs only warns",
+        {"id_number_status": some(100, 10, "valid", "checksum_invalid")},
+        None,
+        True,
+        False,
+    ),
     ("25% unusable IDs blocks", {"id_number_status": some(100, 25, "valid", "blank")}, None, False, False),
     ("a county outside 临汾 blocks", {"county": some(100, 1, "141002", "140105")}, None, False, True),
     ("a date that is not ISO blocks", {"exit_date": some(100, 1, "2023-06-01", "2023/6/1")}, None, False, True),
@@ -35,14 +50,21 @@ CASES = [
     ("a negative amount blocks", {"income_per_person_at_exit": some(100, 1, "300", "-3")}, None, False, True),
     ("one unknown code in 100 only warns", {"exit_reason": some(100, 1, "其他", "调走")}, None, True, False),
     ("two unknown codes in 100 block", {"exit_reason": some(100, 2, "其他", "调走")}, None, False, False),
-    ("a duplicated natural key blocks", {"record_id": ["r0"] * 2 + [f"r{i}" for i in range(2, 100)]}, None, False, True),
+    (
+        "a duplicated natural key blocks",
+        {"record_id": ["r0"] * 2 + [f"r{i}" for i in range(2, 100)]},
+        None,
+        False,
+        True,
+    ),
     ("three times last month's rows only warns", {}, 33, True, False),
     ("a missing column blocks", {"exit_date": None}, None, False, True),
 ]
 
 
-@pytest.mark.parametrize(("description", "changes", "previous_rows", "blocking_ok", "warning_ok"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("description", "changes", "previous_rows", "blocking_ok", "warning_ok"), CASES, ids=[c[0] for c in CASES]
+)
 def test_feed_suite(description, changes, previous_rows, blocking_ok, warning_ok):
     data = frame(**{k: v for k, v in changes.items() if v is not None})
     for column, values in changes.items():

@@ -72,12 +72,9 @@ verified_households as (
 ),
 
 household_out_of_pocket as (
-    select households.household_key, sum(settlement.out_of_pocket) as out_of_pocket
-    from records
-    inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
+    select households.household_key, sum(spending.out_of_pocket) as out_of_pocket
+    from {{ ref('int_person_medical_spending') }} as spending
     inner join households using (person_key)
-    where settlement.settlement_date > {{ months_before_month_end('medical_lookback_months') }}
-        and settlement.settlement_date <= {{ month_end() }}
     group by households.household_key
 ),
 
@@ -125,12 +122,11 @@ exits as (
 ),
 
 temp_assistance as (
-    select records.person_key, true as has_recent_temp_assistance
-    from records
-    inner join {{ ref('stg_civil_temp_assistance') }} as grants using (record_id)
-    where grants.approval_date > {{ months_before_month_end('temp_assistance_lookback_months') }}
-        and grants.approval_date <= {{ month_end() }}
-    group by records.person_key
+    select person_key, true as has_recent_temp_assistance
+    from {{ ref('int_person_grants') }}
+    where approval_date > {{ months_before_month_end('temp_assistance_lookback_months') }}
+        and approval_date <= {{ month_end() }}
+    group by person_key
 )
 
 select

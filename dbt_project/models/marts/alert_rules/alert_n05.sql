@@ -1,15 +1,7 @@
 -- One row per person who is not low-income and paid at least the configured amount out of
 -- pocket for medical care over the look-back window: assess 支出型 hardship (rule N05).
 with spending as (
-    select
-        records.person_key,
-        sum(settlement.out_of_pocket) as out_of_pocket,
-        count(*) as settlements
-    from {{ ref('int_person_records') }} as records
-    inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
-    where settlement.settlement_date > {{ months_before_month_end('medical_lookback_months') }}
-        and settlement.settlement_date <= {{ month_end() }}
-    group by records.person_key
+    select * from {{ ref('int_person_medical_spending') }}
 )
 
 select

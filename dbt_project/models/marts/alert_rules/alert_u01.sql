@@ -10,9 +10,7 @@ with disasters as (
 ),
 
 grants as (
-    select records.person_key, grants.approval_date
-    from {{ ref('int_person_records') }} as records
-    inner join {{ ref('stg_civil_temp_assistance') }} as grants using (record_id)
+    select * from {{ ref('int_person_grants') }}
 )
 
 select
