@@ -20,7 +20,7 @@ export LINFEN_MONTH := $(MONTH)
 export LINFEN_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
 export LINFEN_OUTPUT := $(CURDIR)/$(OUTPUT)
 
-.PHONY: install demo test bench dev train lint
+.PHONY: install demo test bench evaluate dev train lint
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.pipeline --people $(SIZE)
+
+NOISE ?= 0.5,1,2
+evaluate: $(INSTALLED)
+	$(BIN)/python -m bench.linkage_eval --people $(SIZE) --noise $(NOISE)
 
 dev: $(INSTALLED)
 	$(BIN)/dagster dev

@@ -29,11 +29,17 @@ class PairwiseScores:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def pairwise_scores(con: duckdb.DuckDBPyConnection, truth_records_csv: Path, where: str = "true") -> PairwiseScores:
+def pairwise_scores(
+    con: duckdb.DuckDBPyConnection,
+    truth_records_csv: Path,
+    where: str = "true",
+    assignments: str = "linkage.record_person",
+) -> PairwiseScores:
     """Score linkage.record_person against the truth files (truth/<month>/records.csv; a glob
     such as truth/*/records.csv covers events delivered in earlier months). `where` filters the
     records considered (SQL over columns of the truth file, e.g. "id_noise = 'typo'"):
-    pairs are counted when at least one side passes it."""
+    pairs are counted when at least one side passes it. `assignments` names the table of
+    (person_record_id, person_key) to score (a trusted identifier, not user input)."""
     rows = con.execute(
         """
         WITH truth AS (
@@ -47,7 +53,9 @@ def pairwise_scores(con: duckdb.DuckDBPyConnection, truth_records_csv: Path, whe
         + where
         + """) AS focus
             FROM linkage_input.lnk_person_records l
-            JOIN linkage.record_person rp USING (person_record_id)
+            JOIN """
+        + assignments
+        + """ rp USING (person_record_id)
             JOIN truth t ON t.delivery_month = l.delivery_month AND t.feed_code = l.feed_code
                         AND t.source_file = l.source_file AND t.source_row = l.source_row AND t.role = l.role
         ),

@@ -1,0 +1,196 @@
+"""Evaluate the linkage against the generator's truth, beside two baselines on the same records:
+
+    make evaluate SIZE=20000 NOISE=0.5,1,2     (= .venv/bin/python -m bench.linkage_eval ...)
+
+For each noise level: generate a month, load it, build the linkage input with dbt, then link
+it three ways — (a) an exact join on valid ID numbers, (b) Splink with library-default
+comparisons trained on the month, (c) this project's linkage — and score each pairwise
+(precision, recall, F1) overall and on the records whose ID is blank, Excel-damaged, mistyped
+or transposed, 15-digit, or whose name is a homophone. Prints a table and writes it to
+bench/reports/linkage_eval.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+MONTH = "2023-06"
+SUBSETS = {
+    "all": "true",
+    "blank ID": "id_noise = 'blank'",
+    "Excel-damaged ID": "id_noise = 'excel_damaged'",
+    "mistyped/transposed ID": "id_noise IN ('typo', 'transposition')",
+    "15-digit ID": "id_noise = 'fifteen'",
+    "homophone name": "name_noise = 'homophone'",
+}
+
+
+def prepare(work: Path, people: int, noise: float) -> duckdb.DuckDBPyConnection:
+    """Generate, load and build the linkage input of one month into work/w.duckdb."""
+    from ingestion.calendar import load_working_days
+    from ingestion.catalogue import FEEDS
+    from ingestion.loader import load_feed
+    from synthetic.generate import generate_month
+
+    generate_month(work / "city", people=people, month=MONTH, seed=7, noise=noise)
+    con = duckdb.connect(str(work / "w.duckdb"))
+    for feed in FEEDS:
+        load_feed(con, feed, work / "city" / "landing", MONTH)
+    load_working_days(con)
+    con.close()
+    env = dict(
+        os.environ,
+        LINFEN_WAREHOUSE=str(work / "w.duckdb"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_INDIRECT_SELECTION="cautious",
+    )
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--quiet",
+            "--profiles-dir",
+            ".",
+            "--vars",
+            json.dumps({"month": MONTH}),
+            "--select",
+            "resource_type:seed path:models/staging path:models/linkage_input",
+        ],
+        cwd=ROOT / "dbt_project",
+        env=env,
+        check=True,
+    )
+    return duckdb.connect(str(work / "w.duckdb"))
+
+
+def exact_id_join(con: duckdb.DuckDBPyConnection) -> None:
+    """Baseline (a): the same person when the normalised valid ID is the same; else alone."""
+    con.execute("""
+        CREATE OR REPLACE TABLE linkage.baseline_exact AS
+        SELECT person_record_id, coalesce('id:' || id_number, 'rec:' || person_record_id) AS person_key
+        FROM linkage_input.lnk_person_records""")
+
+
+def plain_splink(con: duckdb.DuckDBPyConnection) -> None:
+    """Baseline (b): Splink with the comparison library's defaults, trained on the month."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from linkage.standardise import standardise
+
+    records = pl.from_arrow(con.sql("SELECT * FROM linkage_input.lnk_person_records").arrow())
+    std = standardise(records).select(
+        "person_record_id", "person_name", "id_compare", "birth_date", "sex", "county_code", "phone"
+    )
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="person_record_id",
+        comparisons=[
+            cl.NameComparison("person_name"),
+            cl.ExactMatch("id_compare"),
+            cl.ExactMatch("birth_date"),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("county_code"),
+            cl.ExactMatch("phone"),
+        ],
+        blocking_rules_to_generate_predictions=[block_on("id_compare"), block_on("person_name"), block_on("phone")],
+    )
+    db_api = DuckDBAPI(connection=con)
+    linker = Linker(
+        db_api.register(std.to_arrow(), dataset_display_name="plain_input"), settings, log_level=logging.ERROR
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("person_name"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("id_compare"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.95)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE linkage.baseline_splink AS
+        SELECT person_record_id, cluster_id AS person_key FROM {clusters.physical_name}""")
+    linker.table_management.delete_tables_created_by_splink_from_db()
+
+
+def evaluate(people: int, noise: float, work: Path) -> list[dict]:
+    from linkage.evaluate import pairwise_scores
+    from linkage.link import link_records
+
+    con = prepare(work, people, noise)
+    con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
+    truth = work / "city" / "truth" / MONTH / "records.csv"
+    seconds = {}
+    for name, method in (
+        ("exact ID join", exact_id_join),
+        ("plain Splink", plain_splink),
+        ("this project", link_records),
+    ):
+        started = time.perf_counter()
+        method(con)
+        seconds[name] = time.perf_counter() - started
+    tables = {
+        "exact ID join": "linkage.baseline_exact",
+        "plain Splink": "linkage.baseline_splink",
+        "this project": "linkage.record_person",
+    }
+    rows = []
+    for name, table in tables.items():
+        for subset, where in SUBSETS.items():
+            s = pairwise_scores(con, truth, where, table)
+            rows.append(
+                dict(
+                    noise=noise,
+                    method=name,
+                    subset=subset,
+                    true_pairs=s.true_pairs,
+                    precision=s.precision,
+                    recall=s.recall,
+                    f1=s.f1,
+                    seconds=seconds[name],
+                )
+            )
+    con.close()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.linkage_eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument("--noise", default="0.5,1,2", help="comma-separated noise levels (1 = default)")
+    parser.add_argument("--report", default=str(ROOT / "bench" / "reports" / "linkage_eval.md"))
+    args = parser.parse_args(argv)
+    lines = [
+        f"# Linkage evaluation: {args.people} people, month {MONTH}",
+        "",
+        "| noise | method | subset | true pairs | precision | recall | F1 | seconds |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for noise in (float(n) for n in args.noise.split(",")):
+        with tempfile.TemporaryDirectory(prefix="linfen-eval-") as tmp:
+            for r in evaluate(args.people, noise, Path(tmp)):
+                line = (
+                    f"| {r['noise']:g} | {r['method']} | {r['subset']} | {r['true_pairs']} | {r['precision']:.4f} "
+                    f"| {r['recall']:.4f} | {r['f1']:.4f} | {r['seconds']:.1f} |"
+                )
+                lines.append(line)
+                print(line, flush=True)
+    report = Path(args.report)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"report: {report}")
+
+
+if __name__ == "__main__":
+    main()
