@@ -13,11 +13,7 @@ bench/reports/linkage_eval.md.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,40 +34,14 @@ SUBSETS = {
 
 
 def prepare(work: Path, people: int, noise: float) -> duckdb.DuckDBPyConnection:
-    """Generate, load and build the linkage input of one month into work/w.duckdb."""
-    from ingestion.calendar import load_working_days
-    from ingestion.catalogue import FEEDS
-    from ingestion.loader import load_feed
-    from synthetic.generate import generate_month
+    """Generate, load and build the linkage input of one month into work/w.duckdb (the
+    benchmark's own stages)."""
+    from bench.pipeline import dbt_build, generate, ingest
+    from orchestration.dbt_settings import BEFORE_LINKAGE
 
-    generate_month(work / "city", people=people, month=MONTH, seed=7, noise=noise)
-    con = duckdb.connect(str(work / "w.duckdb"))
-    for feed in FEEDS:
-        load_feed(con, feed, work / "city" / "landing", MONTH)
-    load_working_days(con)
-    con.close()
-    env = dict(
-        os.environ,
-        LINFEN_WAREHOUSE=str(work / "w.duckdb"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DBT_INDIRECT_SELECTION="cautious",
-    )
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--quiet",
-            "--profiles-dir",
-            ".",
-            "--vars",
-            json.dumps({"month": MONTH}),
-            "--select",
-            "resource_type:seed path:models/staging path:models/linkage_input",
-        ],
-        cwd=ROOT / "dbt_project",
-        env=env,
-        check=True,
-    )
+    generate(work, people, noise)
+    ingest(work)
+    dbt_build(work, ["--select", BEFORE_LINKAGE])
     return duckdb.connect(str(work / "w.duckdb"))
 
 

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 MONTH = "2023-06"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _peak_mb() -> float:
@@ -31,14 +30,14 @@ def _peak_mb() -> float:
     return max(own, children) / 1024
 
 
-def stage_generate(work: Path, people: int) -> dict:
+def generate(work: Path, people: int, noise: float = 1.0):
     from synthetic.generate import generate_month
 
-    month = generate_month(work / "city", people=people, month=MONTH, seed=7)
-    return {"people": month.people, "records": month.records}
+    return generate_month(work / "city", people=people, month=MONTH, seed=7, noise=noise)
 
 
-def stage_ingest(work: Path, people: int) -> dict:
+def ingest(work: Path) -> int:
+    """Load the month's feeds and the working-day calendar into work/w.duckdb; rows read."""
     import duckdb
 
     from ingestion.calendar import load_working_days
@@ -49,18 +48,14 @@ def stage_ingest(work: Path, people: int) -> dict:
     rows = sum(load_feed(con, feed, work / "city" / "landing", MONTH).rows_read for feed in FEEDS)
     load_working_days(con)
     con.close()
-    return {"rows": rows}
+    return rows
 
 
-def _dbt(work: Path, selection: list[str]) -> dict:
-    env = dict(
-        os.environ,
-        LINFEN_WAREHOUSE=str(work / "w.duckdb"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DBT_INDIRECT_SELECTION="cautious",
-    )
+def dbt_build(work: Path, selection: list[str]) -> None:
+    from orchestration.dbt_settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
+
     command = [
-        str(Path(sys.executable).parent / "dbt"),
+        DBT_EXECUTABLE,
         "build",
         "--quiet",
         "--profiles-dir",
@@ -69,16 +64,24 @@ def _dbt(work: Path, selection: list[str]) -> dict:
         json.dumps({"month": MONTH}),
         *selection,
     ]
-    subprocess.run(command, cwd=ROOT / "dbt_project", env=env, check=True)
-    return {}
+    env = dict(os.environ, **dbt_environment(str(work / "w.duckdb")))
+    subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=True)
 
 
-BEFORE_LINKAGE = ["--select", "resource_type:seed path:models/staging path:models/linkage_input"]
-AFTER_LINKAGE = ["--exclude", "resource_type:seed path:models/staging path:models/linkage_input"]
+def stage_generate(work: Path, people: int) -> dict:
+    month = generate(work, people)
+    return {"people": month.people, "records": month.records}
+
+
+def stage_ingest(work: Path, people: int) -> dict:
+    return {"rows": ingest(work)}
 
 
 def stage_dbt_before(work: Path, people: int) -> dict:
-    return _dbt(work, BEFORE_LINKAGE)
+    from orchestration.dbt_settings import BEFORE_LINKAGE
+
+    dbt_build(work, ["--select", BEFORE_LINKAGE])
+    return {}
 
 
 def stage_link(work: Path, people: int) -> dict:
@@ -95,7 +98,10 @@ def stage_link(work: Path, people: int) -> dict:
 
 
 def stage_dbt_after(work: Path, people: int) -> dict:
-    return _dbt(work, AFTER_LINKAGE)
+    from orchestration.dbt_settings import BEFORE_LINKAGE
+
+    dbt_build(work, ["--exclude", BEFORE_LINKAGE])
+    return {}
 
 
 def stage_checks(work: Path, people: int) -> dict:

@@ -13,7 +13,7 @@ import great_expectations.expectations as gxe
 import pandas as pd
 
 from ingestion.catalogue import AMOUNT, DATE, DOMAINS, INT, Feed
-from ingestion.normalise import SEEDS_DIR, county_codes
+from ingestion.normalise import EARLIEST_DATE, NO_VALID_ID, SEEDS_DIR, county_codes
 
 USABLE_ID_STATUSES = ["valid", "converted_15"]
 
@@ -33,7 +33,7 @@ class QualityThresholds:
     alert_count_min_for_factor: int = 10
 
 
-MASKED_ID_PATTERN = r"^(\d{6}\*{8}[\dX]{4}|（无有效身份证号）)$"
+MASKED_ID_PATTERN = rf"^(\d{{6}}\*{{8}}[\dX]{{4}}|{NO_VALID_ID})$"
 
 
 AS_DATE = "__as_date"
@@ -83,7 +83,7 @@ def feed_suites(
             blocking.append(
                 gxe.ExpectColumnValuesToBeBetween(
                     column=f"{column.name}{AS_DATE}",
-                    min_value=pd.Timestamp("1900-01-01"),
+                    min_value=pd.Timestamp(EARLIEST_DATE),
                     max_value=pd.Timestamp(latest_date),
                 )
             )

@@ -44,9 +44,8 @@ class ValidationSummary:
         return f"{self.suite}: " + "; ".join(f.describe() for f in self.failed)
 
 
-@lru_cache(maxsize=1)
-def _context():
-    context = gx.get_context(mode="ephemeral")
+def _quiet(context):
+    """No progress bars in run logs."""
     try:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -56,17 +55,17 @@ def _context():
     return context
 
 
+@lru_cache(maxsize=1)
+def _context():
+    context = gx.get_context(mode="ephemeral")
+    return _quiet(context)
+
+
 @lru_cache(maxsize=4)
 def _file_context(root: str):
     """A GX project on disk (<root>/gx) whose Data Docs site is rebuilt after each validation."""
     context = gx.get_context(mode="file", project_root_dir=root)
-    try:
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    except (ImportError, AttributeError):
-        pass
-    return context
+    return _quiet(context)
 
 
 def _batch_definition(context, asset_name: str):

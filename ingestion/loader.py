@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -131,7 +131,7 @@ def _normalise_id_into(out: dict, name: str, raw: object) -> None:
     out[name], out[f"{name}_status"], out[f"{name}_raw"] = result.value, result.status, result.cleaned
 
 
-EARLIEST_DATE = "1900-01-01"
+EARLIEST_DATE = n.EARLIEST_DATE.isoformat()
 
 
 def _check_range(column, value: str | None, latest_date: str) -> None:
@@ -196,13 +196,6 @@ def natural_key(feed: Feed, values: dict) -> str | None:
     return "|".join(parts)
 
 
-def month_end(month: str) -> str:
-    """ISO date of the month's last day."""
-    year, mon = (int(x) for x in month.split("-"))
-    following = date(year + (mon == 12), mon % 12 + 1, 1)
-    return (following - timedelta(days=1)).isoformat()
-
-
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
@@ -228,7 +221,7 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
         )
         report.quarantine_by_rule[rule] = report.quarantine_by_rule.get(rule, 0) + 1
 
-    latest_date = month_end(month)
+    latest_date = n.month_end(month).isoformat()
     for path in files:
         table = read_delivered(path, feed, month)
         file_county = path.stem.split("__", 1)[1] if "__" in path.stem else None

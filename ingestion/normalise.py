@@ -22,7 +22,7 @@ _ID_CHECK_CHARS = "10X98765432"
 _EXCEL_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d{1,2}$")
 _WHITESPACE = re.compile(r"\s+")
 _NAME_DOTS = str.maketrans({".": "·", "•": "·", "・": "·", "‧": "·", "．": "·", "∙": "·"})
-_EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel serial dates
 
 
 class IdStatus:
@@ -47,6 +47,23 @@ class NormalisedId:
     value: str | None
     cleaned: str | None
     status: str
+
+
+EARLIEST_DATE = date(1900, 1, 1)  # feeds.md dates before 1900 are errors
+NO_VALID_ID = "（无有效身份证号）"  # shown instead of a masked ID when there is none
+
+
+def month_end(month: str) -> date:
+    """The last day of a 'YYYY-MM' month: the date D every rule is evaluated at."""
+    year, mon = (int(x) for x in month.split("-"))
+    return date(year + (mon == 12), mon % 12 + 1, 1) - timedelta(days=1)
+
+
+@lru_cache(maxsize=1)
+def counties() -> tuple[tuple[str, str, int], ...]:
+    """(code, name, population in 10k) of the 17 counties, from the `counties` seed."""
+    with open(SEEDS_DIR / "counties.csv", encoding="utf-8") as f:
+        return tuple((r["county_code"], r["county_name"], int(r["population_10k"])) for r in csv.DictReader(f))
 
 
 def mask_id(id_number: str | None) -> str:
@@ -143,7 +160,7 @@ def normalise_date(raw: object) -> str | None:
     if serial.isdigit() and len(serial) <= 5:
         number = int(serial)
         if 1 <= number <= 80000:
-            return (_EXCEL_EPOCH + timedelta(days=number)).isoformat()
+            return (EXCEL_EPOCH + timedelta(days=number)).isoformat()
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date().isoformat()
@@ -223,19 +240,17 @@ def county_lookup() -> dict[str, str]:
     """Every accepted way of writing a county of 临汾市 mapped to its code, built from the
     `counties` seed so one file holds the reference list."""
     lookup: dict[str, str] = {}
-    with open(SEEDS_DIR / "counties.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            code, name = row["county_code"], row["county_name"]
-            for form in (
-                code,
-                name,
-                f"临汾市{name}",
-                f"山西省临汾市{name}",
-                f"山西省{name}",
-                f"山西临汾{name}",
-                f"临汾{name}",
-            ):
-                lookup[form] = code
+    for code, name, _ in counties():
+        for form in (
+            code,
+            name,
+            f"临汾市{name}",
+            f"山西省临汾市{name}",
+            f"山西省{name}",
+            f"山西临汾{name}",
+            f"临汾{name}",
+        ):
+            lookup[form] = code
     return lookup
 
 

@@ -3,19 +3,14 @@ people, categories and alerts after it."""
 
 import json
 import os
-import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.resources import REPO_ROOT, MonitoringRun
-
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
-BEFORE_LINKAGE = "resource_type:seed path:models/staging path:models/linkage_input"
+from orchestration.dbt_settings import BEFORE_LINKAGE, DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
+from orchestration.resources import MonitoringRun
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -53,10 +48,7 @@ def dbt_resource() -> DbtCliResource:
 
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringRun) -> Iterator:
-    os.environ["LINFEN_WAREHOUSE"] = run.warehouse_path  # read by profiles.yml in the dbt subprocess
-    # A test runs with the step that builds all of its parents: a relationships test from a
-    # mart to a seed must not run in the step before linkage.
-    os.environ["DBT_INDIRECT_SELECTION"] = "cautious"
+    os.environ.update(dbt_environment(run.warehouse_path))  # inherited by the dbt subprocess
     yield from dbt.cli(["build", "--vars", json.dumps({"month": run.month})], context=context).stream()
 
 

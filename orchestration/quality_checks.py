@@ -23,7 +23,7 @@ from expectations.suites import (
 )
 from expectations.validate import ValidationSummary, update_data_docs, validate_frame
 from ingestion.catalogue import FEEDS, Feed
-from ingestion.loader import month_end
+from ingestion.normalise import month_end
 from orchestration.dbt_assets import dbt_after_linkage
 from orchestration.resources import MonitoringRun
 
@@ -65,7 +65,9 @@ def feed_check(feed: Feed) -> AssetChecksDefinition:
                 "ORDER BY delivery_month DESC LIMIT 1",
                 [feed.code, run.month],
             ).fetchall()
-        suites = feed_suites(feed, QualityThresholds(), previous[0][0] if previous else None, month_end(run.month))
+        suites = feed_suites(
+            feed, QualityThresholds(), previous[0][0] if previous else None, month_end(run.month).isoformat()
+        )
         frame = prepare_feed_frame(feed, raw)
         blocking = validate_frame(frame, suites["blocking"], feed.code, data_docs_root(run))
         warning = validate_frame(frame, suites["warning"], feed.code, data_docs_root(run))

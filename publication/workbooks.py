@@ -4,7 +4,6 @@ counties get"), with that county's alerts only, ID numbers masked, grouped by ho
 
 from __future__ import annotations
 
-import csv
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import xlsxwriter
 
 from expectations.suites import published_workbooks_suite
 from expectations.validate import validate_frame
-from ingestion.normalise import SEEDS_DIR, mask_id
+from ingestion.normalise import NO_VALID_ID, counties, mask_id
 
 CATEGORY_LABELS = {
     "tekun": "特困人员",
@@ -46,7 +45,6 @@ ALERT_COLUMNS = [
     "状态",
     "处置时限",
 ]
-NO_VALID_ID = "（无有效身份证号）"
 DISPOSAL_COLUMNS = ["处置状态", "处置说明", "处置日期", "处置人"]
 DISPOSAL_CHOICES = ["已核实属实", "已核实不属实", "已落实救助", "无法联系"]
 SUMMARY_DIMENSIONS = [
@@ -64,11 +62,6 @@ class CountyWorkbook:
     county_name: str
     path: Path
     alerts: int
-
-
-def county_names() -> dict[str, str]:
-    with open(SEEDS_DIR / "counties.csv", encoding="utf-8") as f:
-        return {r["county_code"]: r["county_name"] for r in csv.DictReader(f)}
 
 
 def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
@@ -172,7 +165,7 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
     for alert in alerts:
         by_county.setdefault(alert["county_code"], []).append(to_workbook_row(alert))
     written = []
-    for code, name in sorted(county_names().items()):
+    for code, name, _ in counties():
         filename = f"{code}_{name}_低收入人口监测预警_{month}.xlsx"
         rows = by_county.get(code, [])
         write_county_workbook(staging / filename, name, month, rows)

@@ -8,11 +8,12 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion.normalise import counties
 from synthetic.events import Events, assign_programme, month_events, roll_over
 from synthetic.feeds import Renderer
 from synthetic.noise import Noise
 from synthetic.planted import PlantedCase, plant_cases
-from synthetic.population import CityBuilder, Household, counties
+from synthetic.population import CityBuilder, Household
 from synthetic.writer import write_feed
 
 

@@ -11,10 +11,10 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
+from ingestion.normalise import EXCEL_EPOCH
 from synthetic.population import GIVEN_FEMALE, GIVEN_MALE
 
 _FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
-_EXCEL_EPOCH = date(1899, 12, 30)
 EXTRA_NAME_CHARS = (
     "莉俐丽力立锋峰丰玮炜伟君军均桦华骅铭明鸣瑛英莹方芳滔涛韬婧静靖洁杰婕虹"
     "红鸿鹃娟蔷强永勇咏蕾磊萍平苹钢刚晖辉琳玲菱彬斌羽宇雨玉朋鹏欣新鑫馨岚兰蓝"
@@ -108,7 +108,7 @@ class Noise:
         if d is None:
             return None
         if excel and self.rng.random() < 0.3:
-            return (d - _EXCEL_EPOCH).days
+            return (d - EXCEL_EPOCH).days
         fmt = self.rng.choices(
             ["{:%Y-%m-%d}", "{d.year}/{d.month}/{d.day}", "{:%Y%m%d}", "{d.year}年{d.month}月{d.day}日", "{:%Y.%m.%d}"],
             [60, 15, 10, 10, 5],

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from faker.providers.person.zh_CN import Provider as FakerNames
 
-from ingestion.normalise import SEEDS_DIR, id_check_char
+from ingestion.normalise import SEEDS_DIR, counties, id_check_char, month_end
 
 SURNAMES = list(FakerNames.last_names.keys())
 SURNAME_WEIGHTS = list(FakerNames.last_names.values())
@@ -25,12 +25,6 @@ DISABILITY_CATEGORY_DIGIT = {c: str(i + 1) for i, c in enumerate(DISABILITY_CATE
 DISABILITY_LEVELS = ["一级", "二级", "三级", "四级"]
 
 
-def month_end(month: str) -> date:
-    year, mon = (int(x) for x in month.split("-"))
-    first_next = date(year + (mon == 12), mon % 12 + 1, 1)
-    return first_next - timedelta(days=1)
-
-
 def dibao_standards() -> dict[tuple[str, bool], float]:
     """(county_code, urban) -> monthly 低保 standard, from the dbt seed."""
     out = {}
@@ -38,11 +32,6 @@ def dibao_standards() -> dict[tuple[str, bool], float]:
         for row in csv.DictReader(f):
             out[(row["county_code"], row["area"] == "urban")] = float(row["monthly_standard_yuan"])
     return out
-
-
-def counties() -> list[tuple[str, str, int]]:
-    with open(SEEDS_DIR / "counties.csv", encoding="utf-8") as f:
-        return [(r["county_code"], r["county_name"], int(r["population_10k"])) for r in csv.DictReader(f)]
 
 
 @dataclass

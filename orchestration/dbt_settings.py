@@ -1,0 +1,25 @@
+"""How the dbt project is invoked, shared by the Dagster dbt assets and the benchmark scripts
+(importing it does not parse the dbt project)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from orchestration.resources import REPO_ROOT
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# Seeds, staging and the linkage input build before linkage; everything else after it.
+BEFORE_LINKAGE = "resource_type:seed path:models/staging path:models/linkage_input"
+
+
+def dbt_environment(warehouse_path: str) -> dict[str, str]:
+    """Variables the dbt subprocess reads: the warehouse (profiles.yml), no telemetry, and
+    cautious test selection — a test runs with the step that builds all its parents, so a
+    relationships test from a mart to a seed does not run in the step before linkage."""
+    return {
+        "LINFEN_WAREHOUSE": warehouse_path,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_INDIRECT_SELECTION": "cautious",
+    }
