@@ -94,6 +94,22 @@ def C(name: str, header: str, type_: str = TEXT, required: bool = False) -> Colu
 
 
 _PLACE = (C("county", "区县", COUNTY, True), C("township", "乡镇（街道）"), C("village", "村（社区）"))
+# Registers that hold a person at most once per delivery (feeds.md grains "a household member",
+# "a person's enrolment", "a card holder" …): linkage uses it as evidence, since a record whose ID
+# is unusable cannot belong to a person whose valid ID the same register already holds.
+ONE_ROW_PER_PERSON = frozenset(
+    {
+        ("civil_dibao", "member"),
+        ("civil_tekun", "person"),
+        ("civil_marginal", "member"),
+        ("edu_students", "person"),
+        ("housing_property", "person"),
+        ("medins_enrollment", "person"),
+        ("rural_monitoring", "member"),
+        ("disability_cards", "person"),
+    }
+)
+
 _MEMBER = PersonRole("member", "member_name", "member_id_number")
 _PERSON = PersonRole("person", "person_name", "id_number")
 

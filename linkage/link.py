@@ -2,17 +2,26 @@
 
 1. Records whose ID number is valid are joined on it deterministically: one unit per ID.
 2. Splink scores the remaining records against those units and against each other.
-3. A record joins the ID unit it matches best above the threshold; records matching no ID
-   unit form people of their own. Two different valid ID numbers are never merged.
+3. A record joins the ID unit it matches clearly best (at or above the match threshold, and
+   far ahead of any other ID unit it resembles); records matching no ID unit form people of
+   their own. Two different valid ID numbers are never merged.
+4. Pairs in the grey band, and records that resemble two ID units alike, go to the review
+   table; a reviewer's decisions (CSV: pair -> same / different) are honoured on the next run.
 
 Person keys are stable month to month: `P` + a digest of the valid ID number, or of the
-earliest record when a person has none.
+record's signature (what it says of its person) when a person has none. Review pairs are
+named by the same keys, so a decision taken this month still applies next month.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 import logging
+import math
+import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +29,36 @@ import duckdb
 import polars as pl
 from splink import DuckDBAPI, Linker
 
+from linkage.errors import ReviewedPairsError
 from linkage.model import MODEL_PATH, LinkageConfig
 from linkage.standardise import standardise
 
 log = logging.getLogger(__name__)
 
 RECORD_PERSON_COLUMNS = ["person_record_id", "person_key", "match_probability", "match_method"]
+PAIR_SCHEMA = {"unit_id_l": pl.String, "unit_id_r": pl.String, "match_probability": pl.Float64}
+DECISIONS = ("same", "different")
+UNIT_COLUMNS = [
+    "unit_id",
+    "unit_key",
+    "person_name",
+    "name_pinyin",
+    "surname_pinyin",
+    "given_pinyin",
+    "id_compare",
+    "id_region",
+    "home_region",
+    "birth_date",
+    "birth_year",
+    "birth_year_hint",
+    "sex",
+    "county_code",
+    "township",
+    "village",
+    "phone",
+    "sole_feed",
+    "held_registers",
+]
 
 
 @dataclass
@@ -36,6 +69,8 @@ class LinkageReport:
     probabilistic_records: int
     singleton_records: int
     pairs_scored: int
+    pairs_for_review: int = 0
+    decisions_applied: int = 0
     seconds_predict: float = 0.0
 
 
@@ -45,62 +80,121 @@ def person_key(anchor: str) -> str:
 
 def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(units to score, unresolved records). A unit is one valid ID (its most common name and
-    place) or one record without a valid ID."""
+    place, and the one-person-once registers that already hold it) or one record without a
+    valid ID."""
     valid = std.filter(pl.col("id_valid"))
     mode = lambda c: pl.col(c).drop_nulls().mode().sort().first().alias(c)  # noqa: E731
     id_units = (
         valid.group_by("id_number")
         .agg(
-            mode("person_name"),
-            mode("name_pinyin"),
-            mode("surname_pinyin"),
-            mode("given_pinyin"),
-            mode("county_code"),
-            mode("phone"),
-            pl.col("id_compare").first(),
-            pl.col("id_region").first(),
-            pl.col("birth_date").first(),
-            pl.col("sex").first(),
+            *(mode(c) for c in ("person_name", "name_pinyin", "surname_pinyin", "given_pinyin", "phone")),
+            *(mode(c) for c in ("county_code", "township", "village")),
+            *(pl.col(c).first() for c in ("id_compare", "id_region", "home_region", "birth_date", "birth_year", "sex")),
+            pl.lit(None, pl.Int32).alias("birth_year_hint"),
+            pl.col("sole_feed").drop_nulls().unique().sort().alias("held_registers"),
         )
-        .with_columns(unit_id=pl.lit("id:") + pl.col("id_number"))
+        .with_columns(
+            unit_id=pl.lit("id:") + pl.col("id_number"),
+            unit_key=pl.col("id_number").map_elements(lambda i: person_key("id:" + i), return_dtype=pl.String),
+            sole_feed=pl.lit(None, pl.String),
+        )
     )
     unresolved = std.filter(~pl.col("id_valid"))
-    record_units = unresolved.with_columns(unit_id=pl.lit("rec:") + pl.col("person_record_id"))
-    columns = [
-        "unit_id",
-        "person_name",
-        "name_pinyin",
-        "surname_pinyin",
-        "given_pinyin",
-        "id_compare",
-        "id_region",
-        "birth_date",
-        "sex",
-        "county_code",
-        "phone",
-    ]
-    return pl.concat([id_units.select(columns), record_units.select(columns)]), unresolved
+    record_units = unresolved.with_columns(
+        unit_id=pl.lit("rec:") + pl.col("person_record_id"),
+        unit_key=pl.col("signature").map_elements(lambda s: person_key("sig:" + s), return_dtype=pl.String),
+        held_registers=pl.lit(None, pl.List(pl.String)),
+    )
+    return pl.concat([id_units.select(UNIT_COLUMNS), record_units.select(UNIT_COLUMNS)]), unresolved
+
+
+def prior_match_probability(units: pl.DataFrame) -> float:
+    """The prior of a pair: a record without a valid ID belongs to about one of the month's n
+    units, so 1/n (pairs of two valid IDs are never merged, so their prior does not matter).
+    It falls with size as the name frequencies that offset it do."""
+    return 1.0 / max(len(units), 2)
 
 
 def score_pairs(
     con: duckdb.DuckDBPyConnection, units: pl.DataFrame, model_path: Path, config: LinkageConfig
 ) -> pl.DataFrame:
-    """Splink's pairwise predictions above the match threshold, on the run's connection."""
+    """Splink's pairwise predictions at or above the review threshold, on the run's connection,
+    with every comparison's level and Bayes factor."""
     db_api = DuckDBAPI(connection=con)
-    frame = db_api.register(units.to_arrow(), dataset_display_name="linkage_units")
-    linker = Linker(frame, str(model_path), log_level=logging.ERROR)
-    predictions = linker.inference.predict(threshold_match_probability=config.match_threshold)
-    pairs = pl.from_arrow(
-        con.sql(f"SELECT unit_id_l, unit_id_r, match_probability FROM {predictions.physical_name}").arrow()
-    )
+    frame = db_api.register(units.drop("unit_key").to_arrow(), dataset_display_name="linkage_units")
+    model = json.loads(Path(model_path).read_text(encoding="utf-8"))
+    model["probability_two_random_records_match"] = prior_match_probability(units)
+    linker = Linker(frame, model, log_level=logging.ERROR)
+    predictions = linker.inference.predict(threshold_match_probability=config.review_threshold)
+    pairs = pl.from_arrow(con.sql(f"SELECT * FROM {predictions.physical_name}").arrow())
     linker.table_management.delete_tables_created_by_splink_from_db()
+    frame.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
     return pairs
 
 
-def assign_people(std: pl.DataFrame, unresolved: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    """person_record_id -> person_key, match_probability, match_method."""
-    best_id: dict[str, tuple[float, str]] = {}
+def read_decisions(path: Path | None) -> dict[tuple[str, str], str]:
+    """Reviewed pairs: a CSV with columns left_key, right_key, decision (same / different).
+    A bad row stops the run with the file, row and value; a missing file means none yet."""
+    if path is None or not Path(path).exists():
+        return {}
+    decisions: dict[tuple[str, str], str] = {}
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = {"left_key", "right_key", "decision"} - set(reader.fieldnames or [])
+        if missing:
+            raise ReviewedPairsError(path, 1, "missing_columns", ", ".join(sorted(missing)))
+        for row_number, row in enumerate(reader, start=2):
+            decision = (row["decision"] or "").strip().lower()
+            if not decision:
+                continue  # not reviewed yet
+            if decision not in DECISIONS:
+                raise ReviewedPairsError(path, row_number, "decision_not_same_or_different", decision)
+            left, right = (row["left_key"] or "").strip(), (row["right_key"] or "").strip()
+            if not (left.startswith("P") and right.startswith("P")) or left == right:
+                raise ReviewedPairsError(path, row_number, "pair_keys_invalid", f"{left}/{right}")
+            decisions[tuple(sorted((left, right)))] = decision
+    return decisions
+
+
+def apply_decisions(
+    pairs: pl.DataFrame, units: pl.DataFrame, decisions: dict[tuple[str, str], str]
+) -> tuple[pl.DataFrame, int]:
+    """Scored pairs with the reviewers' word in place of the model's: `different` removes a
+    pair, `same` sets it to 1.0 (adding it when the model scored it below the review band)."""
+    if not decisions:
+        return pairs.select(list(PAIR_SCHEMA)), 0
+    key_of = dict(units.select("unit_id", "unit_key").iter_rows())
+    unit_of = defaultdict(list)
+    for unit_id, key in key_of.items():
+        unit_of[key].append(unit_id)
+    kept, applied, seen = [], 0, set()
+    for left, right, prob in pairs.select(list(PAIR_SCHEMA)).iter_rows():
+        pair = tuple(sorted((key_of[left], key_of[right])))
+        seen.add(pair)
+        decision = decisions.get(pair)
+        applied += decision is not None
+        if decision == "different":
+            continue
+        kept.append((left, right, 1.0 if decision == "same" else prob))
+    for (left_key, right_key), decision in decisions.items():
+        if decision == "same" and (left_key, right_key) not in seen and unit_of[left_key] and unit_of[right_key]:
+            kept.append((unit_of[left_key][0], unit_of[right_key][0], 1.0))
+            applied += 1
+    return pl.DataFrame(kept, schema=PAIR_SCHEMA, orient="row"), applied
+
+
+def _odds(p: float) -> float:
+    return math.inf if p >= 1.0 else p / (1.0 - p)
+
+
+def assign_people(
+    std: pl.DataFrame, unresolved: pl.DataFrame, pairs: pl.DataFrame, config: LinkageConfig | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(person_record_id -> person_key, match_probability, match_method; the pairs to review)."""
+    config = config or LinkageConfig()
+    candidates: dict[str, list[tuple[float, str]]] = defaultdict(list)
     parent: dict[str, str] = {}
+    review: list[tuple[str, str, float]] = []
 
     def find(x: str) -> str:
         while parent.setdefault(x, x) != x:
@@ -109,17 +203,31 @@ def assign_people(std: pl.DataFrame, unresolved: pl.DataFrame, pairs: pl.DataFra
         return x
 
     link_prob: dict[str, float] = {}
-    for left, right, prob in pairs.iter_rows():
+    for left, right, prob in pairs.select(list(PAIR_SCHEMA)).iter_rows():
         if left.startswith("id:") and right.startswith("id:"):
             continue  # two valid ID numbers are two people
         if left.startswith("id:") or right.startswith("id:"):
             unit, record = (left, right) if left.startswith("id:") else (right, left)
-            if prob > best_id.get(record, (0.0, ""))[0]:
-                best_id[record] = (prob, unit)
-        else:
+            candidates[record].append((prob, unit))
+        elif prob >= config.match_threshold:
             parent[find(left)] = find(right)
             link_prob[left] = max(link_prob.get(left, 0.0), prob)
             link_prob[right] = max(link_prob.get(right, 0.0), prob)
+        else:
+            review.append((left, right, prob))
+
+    # A record joins an ID unit when that unit alone explains it: its probability passes the
+    # threshold and so does its share of the odds among every ID unit the record resembles.
+    best_id: dict[str, tuple[float, str]] = {}
+    for record, scored in candidates.items():
+        scored.sort(reverse=True)
+        prob, unit = scored[0]
+        odds = [_odds(p) for p, _ in scored]
+        share = 1.0 if math.isinf(odds[0]) and not any(math.isinf(o) for o in odds[1:]) else odds[0] / sum(odds)
+        if prob >= config.match_threshold and share >= config.match_threshold:
+            best_id[record] = (prob, unit)
+        else:
+            review.extend((unit_id, record, p) for p, unit_id in scored)
 
     # A cluster of records without an ID joins the ID its best-matching member points to.
     cluster_id: dict[str, tuple[float, str]] = {}
@@ -152,16 +260,81 @@ def assign_people(std: pl.DataFrame, unresolved: pl.DataFrame, pairs: pl.DataFra
         else:
             rows.append((rid, person_key("sig:" + signature[rid]), 1.0, "singleton"))
     schema = dict(zip(RECORD_PERSON_COLUMNS, [pl.String, pl.String, pl.Float64, pl.String], strict=True))
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return pl.DataFrame(rows, schema=schema, orient="row"), pl.DataFrame(review, schema=PAIR_SCHEMA, orient="row")
+
+
+def review_table(review: pl.DataFrame, scored: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """One row per pair to review: both sides' identity columns side by side, the model's
+    probability and match weight, and each comparison's match weight (log2 of its Bayes factor)."""
+    if review.is_empty() or scored.is_empty():
+        return pl.DataFrame(schema={"left_key": pl.String, "right_key": pl.String, "match_probability": pl.Float64})
+    weight_columns = [c for c in scored.columns if c.startswith("mw_")]  # Splink 5: log2 Bayes factors
+    weights = scored.select(
+        "unit_id_l",
+        "unit_id_r",
+        "match_weight",
+        *(pl.col(c).round(2).alias("weight_" + c.removeprefix("mw_")) for c in weight_columns),
+    )
+    side = units.select(
+        "unit_id",
+        "unit_key",
+        "person_name",
+        pl.col("id_compare").alias("id_number"),
+        "birth_date",
+        "sex",
+        "county_code",
+        "township",
+        "village",
+        "phone",
+        "sole_feed",
+    )
+    left = side.rename(lambda c: c if c == "unit_id" else f"left_{c}").rename({"unit_id": "unit_id_l"})
+    right = side.rename(lambda c: c if c == "unit_id" else f"right_{c}").rename({"unit_id": "unit_id_r"})
+    table = (
+        review.unique(["unit_id_l", "unit_id_r"])
+        .join(weights, on=["unit_id_l", "unit_id_r"], how="left")
+        .join(left, on="unit_id_l")
+        .join(right, on="unit_id_r")
+        .rename({"left_unit_key": "left_key", "right_unit_key": "right_key"})
+        .with_columns(decision=pl.lit(None, pl.String))
+        .sort("match_probability", descending=True)
+    )
+    first = ["left_key", "right_key", "decision", "match_probability", "match_weight"]
+    return table.select(first + [c for c in table.columns if c not in first and c not in ("unit_id_l", "unit_id_r")])
+
+
+def export_review(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Write linkage.review_pairs for the reviewers, ID numbers masked (first 6, last 4): they
+    fill `decision` and save the rows as the reviewed-decisions file of the next run."""
+    from ingestion.normalise import mask_id
+
+    review = pl.from_arrow(con.sql("SELECT * FROM linkage.review_pairs").arrow())
+    masked = [c for c in review.columns if c.endswith("_id_number")]
+    review = review.with_columns(pl.col(c).map_elements(mask_id, return_dtype=pl.String) for c in masked)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    review.write_csv(path, include_bom=True)  # Excel opens a UTF-8 CSV with a BOM as Chinese text
+    return review.height
+
+
+def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
+    con.register("linkage_frame", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE linkage.{name} AS SELECT * FROM linkage_frame")  # trusted names only
+    finally:
+        con.unregister("linkage_frame")
 
 
 def link_records(
-    con: duckdb.DuckDBPyConnection, model_path: Path = MODEL_PATH, config: LinkageConfig | None = None
+    con: duckdb.DuckDBPyConnection,
+    model_path: Path = MODEL_PATH,
+    config: LinkageConfig | None = None,
+    reviewed_pairs: Path | None = None,
 ) -> LinkageReport:
-    """Read linkage_input.lnk_person_records, write linkage.record_person."""
-    import time
-
+    """Read linkage_input.lnk_person_records; write linkage.record_person (every record's
+    person key) and linkage.review_pairs (the grey band, with a decision column to fill)."""
     config = config or LinkageConfig()
+    decisions = read_decisions(reviewed_pairs)
     records = pl.from_arrow(con.sql("SELECT * FROM linkage_input.lnk_person_records").arrow())
     std = standardise(records)
     units, unresolved = linkage_units(std)
@@ -170,28 +343,22 @@ def link_records(
         from linkage.train import train_model
 
         log.warning("no trained model at %s: training one on this month's records", model_path)
-        train_model(con, units, model_path, config)
-    pairs = (
-        score_pairs(con, units, model_path, config)
-        if len(unresolved)
-        else pl.DataFrame(schema={"unit_id_l": pl.String, "unit_id_r": pl.String, "match_probability": pl.Float64})
-    )
+        train_model(con, std, units, model_path, config)
+    scored = score_pairs(con, units, model_path, config) if len(unresolved) else pl.DataFrame(schema=PAIR_SCHEMA)
     seconds = time.perf_counter() - started
-    assigned = assign_people(std, unresolved, pairs)
-    con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
-    con.register("assigned_people", assigned.to_arrow())
-    try:
-        con.execute("CREATE OR REPLACE TABLE linkage.record_person AS SELECT * FROM assigned_people")
-    finally:
-        con.unregister("assigned_people")
-    methods = assigned.group_by("match_method").len().to_dicts()
-    count = {m["match_method"]: m["len"] for m in methods}
+    pairs, applied = apply_decisions(scored, units, decisions)
+    assigned, review = assign_people(std, unresolved, pairs, config)
+    write_table(con, "record_person", assigned)
+    write_table(con, "review_pairs", review_table(review, scored, units))
+    count = dict(assigned.group_by("match_method").len().iter_rows())
     return LinkageReport(
         records=len(assigned),
         people=assigned["person_key"].n_unique(),
         exact_id_records=count.get("exact_id", 0),
         probabilistic_records=count.get("probabilistic", 0),
         singleton_records=count.get("singleton", 0),
-        pairs_scored=len(pairs),
+        pairs_scored=len(scored),
+        pairs_for_review=review.unique(["unit_id_l", "unit_id_r"]).height,
+        decisions_applied=applied,
         seconds_predict=seconds,
     )

@@ -9,17 +9,29 @@ from pathlib import Path
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+
+from ingestion.catalogue import ONE_ROW_PER_PERSON
 
 MODEL_PATH = Path(__file__).resolve().parent / "model.json"
 
 
 @dataclass(frozen=True)
 class LinkageConfig:
-    """Thresholds of the linkage stage (issue 3 tunes them against the generator's truth)."""
+    """Thresholds of the linkage stage, chosen on 20,000 generated people at default noise
+    (`make evaluate`, bench/reports/linkage_eval.md): from 0.95 down to 0.9 recall on the
+    blank and Excel-damaged IDs doubled (0.23 -> 0.43) with overall precision still 1.0000;
+    at 0.8 and below wrong merges appeared among the damaged IDs (precision 0.992)."""
 
-    match_threshold: float = 0.95  # a pair at or above this is the same person
+    match_threshold: float = 0.9  # a pair at or above this is the same person
+    review_threshold: float = 0.5  # a pair from here up to the match threshold goes to review
     u_max_pairs: float = 2e6
     seed: int = 42
+    # A true match almost never finds its valid ID already on a register that holds a person
+    # once (ingestion.catalogue.ONE_ROW_PER_PERSON); fixed because training pairs rarely show it.
+    m_already_on_register: float = 0.001
+    # m of a level that no training pair reached (linkage.train.with_unobserved_levels_floored)
+    m_unobserved: float = 1e-4
 
 
 def id_comparison() -> cl.CustomComparison:
@@ -66,7 +78,76 @@ def name_comparison() -> cl.CustomComparison:
     )
 
 
-def settings() -> SettingsCreator:
+def school_age_comparison() -> cl.CustomComparison:
+    """A pupil's grade implies the birth year (lnk_person_records.birth_year_hint): within one
+    year of the other side's, or not. Null unless one side has only that hint."""
+    year_l = "coalesce(birth_year_hint_l, birth_year_l)"
+    year_r = "coalesce(birth_year_hint_r, birth_year_r)"
+    return cl.CustomComparison(
+        output_column_name="school_age",
+        comparison_levels=[
+            cll.CustomLevel(
+                f"(birth_year_hint_l IS NULL AND birth_year_hint_r IS NULL) OR {year_l} IS NULL OR {year_r} IS NULL"
+            ).configure(is_null_level=True),
+            cll.CustomLevel(f"abs({year_l} - {year_r}) <= 1", label_for_charts="grade fits the birth year"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def place_comparison() -> cl.CustomComparison:
+    """Same village; same township; same county; else (village and township names repeat
+    across counties, so each level also asks for the levels above it)."""
+    same_county = "county_code_l = county_code_r"
+    same_township = f"{same_county} AND township_l = township_r"
+    return cl.CustomComparison(
+        output_column_name="place",
+        comparison_levels=[
+            cll.NullLevel("county_code"),
+            cll.CustomLevel(f"{same_township} AND village_l = village_r", label_for_charts="same village"),
+            cll.CustomLevel(same_township, label_for_charts="same township"),
+            cll.CustomLevel(same_county, label_for_charts="same county"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def register_comparison(config: LinkageConfig, record_shares: dict[str, float] | None = None) -> cl.CustomComparison:
+    """Whether the valid-ID person already holds a row of the one-person-once register the
+    record without a usable ID comes from (then the record is somebody else), else which
+    register it is: coverage differs (医保 holds nearly everyone, 教育 only pupils), so each
+    register is its own level and random sampling measures how often a person is missing
+    from it. m is fixed, not learnt: 'already there' almost never happens to a true match, and
+    a true match is 'missing from X' as often as records without a usable ID come from X
+    (`record_shares`, measured by training)."""
+    registers = sorted(":".join(r) for r in ONE_ROW_PER_PERSON)
+    shares = record_shares or {r: 1 / len(registers) for r in registers}
+    unit_and_record = (
+        "((held_registers_l IS NOT NULL AND sole_feed_r IS NOT NULL) "
+        "OR (held_registers_r IS NOT NULL AND sole_feed_l IS NOT NULL))"
+    )
+    held = (
+        "coalesce(list_contains(held_registers_l, sole_feed_r), false) "
+        "OR coalesce(list_contains(held_registers_r, sole_feed_l), false)"
+    )
+    m_held = config.m_already_on_register
+    levels = [
+        cll.CustomLevel(f"NOT {unit_and_record}").configure(is_null_level=True),
+        cll.CustomLevel(held, label_for_charts="already on that register").configure(
+            m_probability=m_held, fix_m_probability=True
+        ),
+    ]
+    for register in registers:
+        levels.append(
+            cll.CustomLevel(
+                f"coalesce(sole_feed_l, sole_feed_r) = '{register}'", label_for_charts=f"missing from {register}"
+            ).configure(m_probability=max((1 - m_held) * shares.get(register, 0.0), 1e-6), fix_m_probability=True)
+        )
+    return cl.CustomComparison(output_column_name="register", comparison_levels=levels)
+
+
+def settings(config: LinkageConfig | None = None, record_shares: dict[str, float] | None = None) -> SettingsCreator:
+    config = config or LinkageConfig()
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unit_id",
@@ -75,9 +156,12 @@ def settings() -> SettingsCreator:
             id_comparison(),
             name_comparison(),
             cl.ExactMatch("birth_date"),
+            school_age_comparison(),
             cl.ExactMatch("sex"),
-            cl.ExactMatch("county_code"),
+            cl.ExactMatch("home_region"),
+            place_comparison(),
             cl.ExactMatch("phone"),
+            register_comparison(config, record_shares),
         ],
         blocking_rules_to_generate_predictions=blocking_rules(),
         retain_intermediate_calculation_columns=True,
@@ -85,10 +169,13 @@ def settings() -> SettingsCreator:
 
 
 def blocking_rules() -> list:
+    """Each rule joins on equality (so DuckDB hashes it); the name-only rule is limited to
+    pairs with a record lacking a usable ID, which is where nothing else can find a match."""
     return [
         block_on("id_compare"),
         block_on("birth_date", "surname_pinyin"),
-        block_on("name_pinyin", "id_region"),
+        block_on("name_pinyin", "home_region"),
         block_on("name_pinyin", "county_code"),
         block_on("phone"),
+        CustomRule("l.name_pinyin = r.name_pinyin AND (l.id_compare IS NULL OR r.id_compare IS NULL)"),
     ]

@@ -10,6 +10,7 @@ from functools import lru_cache
 import polars as pl
 from pypinyin import lazy_pinyin
 
+from ingestion.catalogue import ONE_ROW_PER_PERSON
 from ingestion.normalise import birth_date_from_id, sex_from_id
 
 _EXCEL_MANTISSA = re.compile(r"^(\d)\.(\d+)E\+?\d+$")
@@ -62,13 +63,18 @@ STANDARDISED_SCHEMA = {
     "id_number": pl.String,
     "id_compare": pl.String,
     "id_region": pl.String,
+    "home_region": pl.String,
     "id_valid": pl.Boolean,
     "birth_date": pl.String,
+    "birth_year": pl.Int32,
+    "birth_year_hint": pl.Int32,
     "sex": pl.String,
     "phone": pl.String,
     "county_code": pl.String,
     "township": pl.String,
     "village": pl.String,
+    "sole_feed": pl.String,
+    "household_ref": pl.String,
 }
 SIGNATURE_COLUMNS = ("feed_code", "role", "person_name", "id_number_raw", "county_code", "township", "village", "phone")
 
@@ -79,6 +85,9 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
     for r in records.iter_rows(named=True):
         full, surname, given = name_parts(r["person_name"])
         digits = _id_digits(r["id_number"], r["id_number_raw"])
+        birth_date = birth_date_from_id(digits)
+        region = _region(digits, r["id_number_raw"])
+        register = (r["feed_code"], r["role"])
         out.append(
             {
                 "person_record_id": r["person_record_id"],
@@ -91,14 +100,20 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
                 "given_pinyin": given,
                 "id_number": r["id_number"],
                 "id_compare": digits,
-                "id_region": _region(digits, r["id_number_raw"]),
+                "id_region": region,
+                # where the person belongs: the ID's region, else the county the record names
+                "home_region": region or r["county_code"],
                 "id_valid": r["id_number_status"] in ("valid", "converted_15"),
-                "birth_date": birth_date_from_id(digits),
+                "birth_date": birth_date,
+                "birth_year": int(birth_date[:4]) if birth_date else None,
+                "birth_year_hint": r.get("birth_year_hint"),  # what a pupil's grade implies
                 "sex": sex_from_id(r["id_number"]) or r["sex"],
                 "phone": r["phone"],
                 "county_code": r["county_code"],
                 "township": r["township"],
                 "village": r["village"],
+                "sole_feed": ":".join(register) if register in ONE_ROW_PER_PERSON else None,
+                "household_ref": r.get("household_ref"),
             }
         )
     return pl.DataFrame(out, schema=STANDARDISED_SCHEMA)

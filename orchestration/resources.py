@@ -28,6 +28,18 @@ class MonitoringRun(ConfigurableResource):
     month: str
     warehouse_path: str
     output_dir: str
+    # Reviewers' decisions on linkage pairs (CSV left_key,right_key,decision); blank means
+    # `linkage_reviewed_pairs.csv` beside the warehouse.
+    reviewed_pairs_path: str = ""
+
+    @property
+    def reviewed_pairs(self) -> Path:
+        return Path(self.reviewed_pairs_path or Path(self.warehouse_path).parent / "linkage_reviewed_pairs.csv")
+
+    @property
+    def linkage_review_csv(self) -> Path:
+        """Where this month's pairs to review are written for the reviewers."""
+        return Path(self.output_dir) / "review" / f"linkage_review_{self.month}.csv"
 
     @classmethod
     def from_env(cls) -> MonitoringRun:
@@ -38,6 +50,7 @@ class MonitoringRun(ConfigurableResource):
             month=value("LINFEN_MONTH"),
             warehouse_path=str(Path(value("LINFEN_WAREHOUSE")).resolve()),
             output_dir=str(Path(value("LINFEN_OUTPUT")).resolve()),
+            reviewed_pairs_path=os.environ.get("LINFEN_REVIEWED_PAIRS", ""),
         )
 
     @contextmanager

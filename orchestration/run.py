@@ -80,12 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--month", required=True, help="the month to monitor, YYYY-MM")
     parser.add_argument("--warehouse", required=True, help="DuckDB warehouse file (created if missing)")
     parser.add_argument("--out", required=True, help="folder for the county workbooks")
+    parser.add_argument(
+        "--reviewed-pairs",
+        default="",
+        help="reviewers' linkage decisions, CSV left_key,right_key,decision (default: beside the warehouse)",
+    )
     args = parser.parse_args(argv)
     run = MonitoringRun(
         landing_dir=str(Path(args.landing).resolve()),
         month=args.month,
         warehouse_path=str(Path(args.warehouse).resolve()),
         output_dir=str(Path(args.out).resolve()),
+        reviewed_pairs_path=str(Path(args.reviewed_pairs).resolve()) if args.reviewed_pairs else "",
     )
     started = time.perf_counter()
     log_path = Path(run.warehouse_path).parent / "logs" / f"run-{run.month}.log"
@@ -106,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"month {run.month} done in {seconds:.0f}s")
     print(f"warehouse:        {run.warehouse_path}")
     print(f"county workbooks: {published}")
+    print(f"linkage review:   {run.linkage_review_csv} (decisions go to {run.reviewed_pairs})")
     print(f"run log:          {log_path}")
     return 0
 

@@ -1,8 +1,14 @@
-"""Assigning person keys from scored pairs: table-driven, each case described."""
+"""Assigning person keys from scored pairs, and the reviewers' decisions: table-driven, each
+case described."""
 
 import polars as pl
+import pytest
 
-from linkage.link import assign_people, person_key
+from linkage.errors import ReviewedPairsError
+from linkage.link import PAIR_SCHEMA, apply_decisions, assign_people, person_key, read_decisions
+from linkage.model import LinkageConfig
+
+CONFIG = LinkageConfig(match_threshold=0.9, review_threshold=0.5)
 
 
 def std(rows):
@@ -12,36 +18,53 @@ def std(rows):
     return frame.with_columns(signature=pl.lit("sig-") + pl.col("person_record_id"))
 
 
+def pair_frame(pairs):
+    return pl.DataFrame(pairs, schema=PAIR_SCHEMA, orient="row")
+
+
 def run(records, pairs):
     s = std(records)
     unresolved = s.filter(~pl.col("id_valid"))
-    frame = pl.DataFrame(
-        pairs, schema={"unit_id_l": pl.String, "unit_id_r": pl.String, "match_probability": pl.Float64}, orient="row"
-    )
-    return {r["person_record_id"]: r for r in assign_people(s, unresolved, frame).to_dicts()}
+    assigned, review = assign_people(s, unresolved, pair_frame(pairs), CONFIG)
+    return {r["person_record_id"]: r for r in assigned.to_dicts()}, review
 
 
 def test_records_with_the_same_valid_id_are_one_person():
-    out = run([("a", "X1", True), ("b", "X1", True)], [])
+    out, _ = run([("a", "X1", True), ("b", "X1", True)], [])
     assert out["a"]["person_key"] == out["b"]["person_key"] == person_key("id:X1")
     assert out["a"]["match_method"] == "exact_id"
 
 
-def test_a_damaged_record_joins_its_best_id():
-    out = run(
-        [("a", "X1", True), ("b", "X2", True), ("c", None, False)], [("id:X1", "rec:c", 0.97), ("id:X2", "rec:c", 0.99)]
+def test_a_damaged_record_joins_the_id_that_alone_explains_it():
+    out, review = run(
+        [("a", "X1", True), ("b", "X2", True), ("c", None, False)], [("id:X1", "rec:c", 0.55), ("id:X2", "rec:c", 0.999)]
     )
     assert out["c"]["person_key"] == person_key("id:X2")
-    assert out["c"]["match_probability"] == 0.99
+    assert out["c"]["match_probability"] == 0.999
+    assert review.is_empty()
+
+
+def test_a_record_resembling_two_ids_alike_goes_to_review_not_to_either():
+    out, review = run(
+        [("a", "X1", True), ("b", "X2", True), ("c", None, False)], [("id:X1", "rec:c", 0.97), ("id:X2", "rec:c", 0.99)]
+    )
+    assert out["c"]["match_method"] == "singleton"
+    assert sorted(review["unit_id_l"].to_list()) == ["id:X1", "id:X2"]
+
+
+def test_a_pair_in_the_grey_band_goes_to_review():
+    out, review = run([("a", "X1", True), ("c", None, False)], [("id:X1", "rec:c", 0.7)])
+    assert out["c"]["match_method"] == "singleton"
+    assert review.rows() == [("id:X1", "rec:c", 0.7)]
 
 
 def test_two_valid_ids_are_never_merged_even_when_scored_alike():
-    out = run([("a", "X1", True), ("b", "X2", True)], [("id:X1", "id:X2", 0.999)])
+    out, _ = run([("a", "X1", True), ("b", "X2", True)], [("id:X1", "id:X2", 0.999)])
     assert out["a"]["person_key"] != out["b"]["person_key"]
 
 
 def test_records_without_id_cluster_and_follow_a_member_that_found_its_id():
-    out = run(
+    out, _ = run(
         [("a", "X1", True), ("c", None, False), ("d", None, False), ("e", None, False)],
         [("rec:c", "rec:d", 0.98), ("id:X1", "rec:d", 0.96)],
     )
@@ -51,5 +74,40 @@ def test_records_without_id_cluster_and_follow_a_member_that_found_its_id():
 
 
 def test_a_cluster_without_any_id_is_keyed_on_its_smallest_signature():
-    out = run([("m", None, False), ("k", None, False)], [("rec:m", "rec:k", 0.97)])
+    out, _ = run([("m", None, False), ("k", None, False)], [("rec:m", "rec:k", 0.97)])
     assert out["m"]["person_key"] == out["k"]["person_key"] == person_key("sig:sig-k")
+
+
+UNITS = pl.DataFrame(
+    {
+        "unit_id": ["id:X1", "id:X2", "rec:c"],
+        "unit_key": [person_key("id:X1"), person_key("id:X2"), person_key("sig:sig-c")],
+    }
+)
+DECISION_CASES = [
+    ("'same' lifts a grey-band pair to certain", [("id:X1", "rec:c", 0.7)], "same", [("id:X1", "rec:c", 1.0)]),
+    ("'different' removes a pair the model liked", [("id:X1", "rec:c", 0.99)], "different", []),
+    ("'same' adds a pair the model scored below the band", [], "same", [("id:X1", "rec:c", 1.0)]),
+]
+
+
+@pytest.mark.parametrize(
+    ("description", "scored", "decision", "expected"), DECISION_CASES, ids=[c[0] for c in DECISION_CASES]
+)
+def test_reviewed_decisions_replace_the_model(description, scored, decision, expected):
+    decisions = {tuple(sorted((person_key("id:X1"), person_key("sig:sig-c")))): decision}
+    pairs, applied = apply_decisions(pair_frame(scored), UNITS, decisions)
+    unordered = lambda rows: sorted((*sorted(r[:2]), r[2]) for r in rows)  # noqa: E731
+    assert unordered(pairs.rows()) == unordered(expected), description
+    assert applied == 1
+
+
+def test_the_decisions_file_is_read_and_a_bad_row_is_named(tmp_path):
+    good = tmp_path / "reviewed.csv"
+    good.write_text("left_key,right_key,decision\nPa,Pb,Same\nPc,Pd,\n", encoding="utf-8")
+    assert read_decisions(good) == {("Pa", "Pb"): "same"}, "blank decisions are not yet reviewed"
+    assert read_decisions(tmp_path / "absent.csv") == {}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("left_key,right_key,decision\nPa,Pb,same\nPa,Pc,maybe\n", encoding="utf-8")
+    with pytest.raises(ReviewedPairsError, match=r"bad.csv, row 3: decision_not_same_or_different: 'maybe'"):
+        read_decisions(bad)

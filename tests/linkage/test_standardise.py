@@ -25,6 +25,8 @@ def test_standardise_keeps_what_a_damaged_id_says():
     records = pl.DataFrame(
         {
             "person_record_id": ["a", "b", "c"],
+            "feed_code": ["medins_enrollment", "civil_visits", "edu_students"],
+            "role": ["person", "person", "person"],
             "person_name": ["张莉", "张丽", "王伟"],
             "id_number": ["141002199001011230", None, None],
             "id_number_raw": ["141002199001011230", "141002199001011239", "1.41002E+17"],
@@ -34,6 +36,8 @@ def test_standardise_keeps_what_a_damaged_id_says():
             "county_code": ["141002", None, None],
             "township": [None, None, None],
             "village": [None, None, None],
+            "birth_year_hint": [None, None, 2011],
+            "household_ref": [None, None, None],
         }
     )
     out = standardise(records).to_dicts()
@@ -42,3 +46,29 @@ def test_standardise_keeps_what_a_damaged_id_says():
     assert out[1]["birth_date"] == "1990-01-01"
     assert out[2]["id_compare"] is None and out[2]["id_region"] == "141002"
     assert out[0]["name_pinyin"] == out[1]["name_pinyin"]
+    assert out[0]["birth_year"] == 1990 and out[2]["birth_year"] is None and out[2]["birth_year_hint"] == 2011
+
+
+def test_home_region_is_the_id_region_else_the_county_named():
+    records = pl.DataFrame(
+        {
+            "person_record_id": ["a", "b"],
+            "feed_code": ["civil_dibao", "civil_cadre_relatives"],
+            "role": ["member", "relative"],
+            "person_name": ["张莉", "王伟"],
+            "id_number": [None, None],
+            "id_number_raw": ["1.41023E+17", None],
+            "id_number_status": ["excel_damaged", "blank"],
+            "sex": [None, None],
+            "phone": [None, None],
+            "county_code": ["141002", "141026"],
+            "township": [None, None],
+            "village": [None, None],
+            "birth_year_hint": [None, None],
+            "household_ref": ["civil:141002:H1", None],
+        }
+    )
+    out = standardise(records).to_dicts()
+    assert [r["home_region"] for r in out] == ["141023", "141026"], "the damaged ID's region wins over the county"
+    assert out[0]["sole_feed"] == "civil_dibao:member", "the 低保 roster holds a member once"
+    assert out[1]["sole_feed"] is None, "a cadre's relatives list may name a person under several cadres"

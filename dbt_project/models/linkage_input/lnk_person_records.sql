@@ -1,9 +1,9 @@
 -- One row per person named by a record of any feed (a roster member, a claimant, a cadre and
 -- their relative …): the identity columns Splink compares, before linkage.
 {%- set roles = [
-    {'feed': 'civil_dibao', 'role': 'member', 'name': 'member_name', 'id': 'member_id_number', 'place': 'full'},
+    {'feed': 'civil_dibao', 'role': 'member', 'name': 'member_name', 'id': 'member_id_number', 'place': 'full', 'household': "'civil:' || county_code || ':' || household_number"},
     {'feed': 'civil_tekun', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'full'},
-    {'feed': 'civil_marginal', 'role': 'member', 'name': 'member_name', 'id': 'member_id_number', 'place': 'full'},
+    {'feed': 'civil_marginal', 'role': 'member', 'name': 'member_name', 'id': 'member_id_number', 'place': 'full', 'household': "'civil:' || county_code || ':' || household_number"},
     {'feed': 'civil_temp_assistance', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'place': 'county'},
     {'feed': 'civil_verification', 'role': 'head', 'name': 'head_name', 'id': 'head_id_number', 'place': 'county'},
     {'feed': 'civil_exits', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'place': 'county'},
@@ -12,14 +12,14 @@
     {'feed': 'civil_reports', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'phone': 'phone', 'place': 'full'},
     {'feed': 'civil_cadre_relatives', 'role': 'cadre', 'name': 'cadre_name', 'id': 'cadre_id_number', 'place': 'full'},
     {'feed': 'civil_cadre_relatives', 'role': 'relative', 'name': 'relative_name', 'id': 'relative_id_number', 'place': 'full'},
-    {'feed': 'edu_students', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'county'},
+    {'feed': 'edu_students', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'county', 'birth_year': 'school'},
     {'feed': 'hrss_insurance', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
     {'feed': 'housing_safety', 'role': 'head', 'name': 'head_name', 'id': 'head_id_number', 'place': 'full'},
     {'feed': 'housing_property', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
     {'feed': 'emergency_disaster', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'place': 'full'},
     {'feed': 'medins_enrollment', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
     {'feed': 'medins_settlements', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
-    {'feed': 'rural_monitoring', 'role': 'member', 'name': 'member_name', 'id': 'member_id_number', 'place': 'full'},
+    {'feed': 'rural_monitoring', 'role': 'member', 'name': 'member_name', 'id': 'member_id_number', 'place': 'full', 'household': "'rural:' || household_code"},
     {'feed': 'disability_cards', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'county'},
 ] -%}
 
@@ -40,7 +40,12 @@ select
     {{ r.phone if r.phone else 'cast(null as varchar)' }} as phone,
     {{ 'county_code' if r.place else 'cast(null as varchar)' }} as county_code,
     {{ 'township' if r.place == 'full' else 'cast(null as varchar)' }} as township,
-    {{ 'village' if r.place == 'full' else 'cast(null as varchar)' }} as village
+    {{ 'village' if r.place == 'full' else 'cast(null as varchar)' }} as village,
+    {% if r.birth_year == 'school' -%}
+    -- a pupil in grade N is about N + 5 years old at the start of the school year (±1 compared)
+    try_cast(left(school_year, 4) as integer) - try_cast(regexp_extract(grade, '^([0-9]+)年级$', 1) as integer) - 5
+    {%- else %}cast(null as integer){% endif %} as birth_year_hint,
+    {{ r.household if r.household else 'cast(null as varchar)' }} as household_ref
 from {{ ref('stg_' ~ r.feed) }}
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}
