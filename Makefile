@@ -39,7 +39,7 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)
-	$(BIN)/python -m bench.pipeline --people $(SIZE)
+	$(BIN)/python -m bench.pipeline --people $(SIZE) $(if $(LINKAGE_ONLY),--linkage-only)
 
 NOISE ?= 0.5,1,2
 evaluate: $(INSTALLED)

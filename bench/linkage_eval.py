@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = "2023-06"
@@ -30,6 +29,11 @@ SUBSETS = {
     "mistyped/transposed ID": "id_noise IN ('typo', 'transposition')",
     "15-digit ID": "id_noise = 'fifteen'",
     "homophone name": "name_noise = 'homophone'",
+    # people who share their name and birth date with someone else (truth people.csv)
+    "namesakes (same name and birth date)": (
+        "pid IN (SELECT truth_person_id FROM read_csv('{people}', all_varchar = true) "
+        "QUALIFY count(*) OVER (PARTITION BY name, birth_date) > 1)"
+    ),
 }
 
 
@@ -60,7 +64,7 @@ def plain_splink(con: duckdb.DuckDBPyConnection) -> None:
 
     from linkage.standardise import standardise
 
-    records = pl.from_arrow(con.sql("SELECT * FROM linkage_input.lnk_person_records").arrow())
+    records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
     std = standardise(records).select(
         "person_record_id", "person_name", "id_compare", "birth_date", "sex", "county_code", "phone"
     )
@@ -116,7 +120,7 @@ def evaluate(people: int, noise: float, work: Path) -> list[dict]:
     rows = []
     for name, table in tables.items():
         for subset, where in SUBSETS.items():
-            s = pairwise_scores(con, truth, where, table)
+            s = pairwise_scores(con, truth, where.format(people=truth.parent / "people.csv"), table)
             rows.append(
                 dict(
                     noise=noise,

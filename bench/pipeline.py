@@ -3,7 +3,9 @@
     make bench SIZE=200000        (= .venv/bin/python -m bench.pipeline --people 200000)
 
 Prints seconds and peak memory (RSS) of each stage — generate, ingest, dbt before linkage,
-link, dbt after linkage, checks, publish — and the linkage's records per second. Each stage
+link, plain Splink on the same records (the baseline of issue 3), dbt after linkage, checks,
+publish — and records per second of the linkage and of the baseline (`--linkage-only` stops
+after the baseline: make bench SIZE=1000000 LINKAGE_ONLY=1). Each stage
 runs in a process of its own, so its peak is its own. The stages call the same functions as
 the Dagster assets.
 """
@@ -97,6 +99,22 @@ def stage_link(work: Path, people: int) -> dict:
     return {"records": report.records, "people": report.people, "records_per_s": round(report.records / seconds)}
 
 
+def stage_plain_splink(work: Path, people: int) -> dict:
+    """The baseline on the same records: Splink with default comparisons, trained and run on
+    every record (bench.linkage_eval.plain_splink), as the issue asks to compare against."""
+    import duckdb
+
+    from bench.linkage_eval import plain_splink
+
+    con = duckdb.connect(str(work / "w.duckdb"))
+    records = con.sql("SELECT count(*) FROM linkage_input.lnk_person_records").fetchone()[0]
+    started = time.perf_counter()
+    plain_splink(con)
+    seconds = time.perf_counter() - started
+    con.close()
+    return {"records": records, "records_per_s": round(records / seconds)}
+
+
 def stage_dbt_after(work: Path, people: int) -> dict:
     from orchestration.dbt_settings import BEFORE_LINKAGE
 
@@ -138,6 +156,7 @@ STAGES = [
     ("ingest", stage_ingest),
     ("dbt before linkage", stage_dbt_before),
     ("link", stage_link),
+    ("plain Splink", stage_plain_splink),
     ("dbt after linkage", stage_dbt_after),
     ("checks", stage_checks),
     ("publish", stage_publish),
@@ -156,14 +175,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--work", help="folder to work in (default: a temporary one)")
+    parser.add_argument("--linkage-only", action="store_true", help="stop after the linkage and its baseline")
     args = parser.parse_args(argv)
+    stages = STAGES[: [n for n, _ in STAGES].index("plain Splink") + 1] if args.linkage_only else STAGES
     work = Path(args.work or tempfile.mkdtemp(prefix="linfen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     context = multiprocessing.get_context("fork")
     print(f"benchmark: {args.people} people, month {MONTH}, work folder {work}, {os.cpu_count()} cores")
     print(f"{'stage':<20}{'seconds':>10}{'peak MB':>10}  figures")
     total = 0.0
-    for name, stage in STAGES:
+    for name, stage in stages:
         queue = context.Queue()
         process = context.Process(target=_child, args=(stage, work, args.people, queue))
         process.start()

@@ -28,6 +28,9 @@ class QualityThresholds:
     valid_id_share_warn: float = 0.95
     valid_id_share_fail: float = 0.80
     coded_value_share_fail: float = 0.99  # more than 1% of unknown codes makes the rules unreliable
+    # A share over a handful of rows says nothing (one mistyped ID in a 4-row 举报 file is
+    # 25%): below this many rows the valid-ID share only warns.
+    min_rows_for_id_share_gate: int = 20
     row_count_band: float = 2.0  # warn when a feed has more than twice or under half last month's rows
     alert_count_max_factor: float = 3.0
     alert_count_min_for_factor: int = 10
@@ -56,10 +59,15 @@ TYPE_PATTERNS = {
 
 
 def feed_suites(
-    feed: Feed, thresholds: QualityThresholds, previous_rows: int | None = None, latest_date: str = "9999-12-31"
+    feed: Feed,
+    thresholds: QualityThresholds,
+    previous_rows: int | None = None,
+    latest_date: str = "9999-12-31",
+    rows: int | None = None,
 ) -> dict[str, gx.ExpectationSuite]:
     """{"blocking": …, "warning": …} for one feed's raw table of the month. `previous_rows` is
-    last month's row count (for the band), `latest_date` the month's last day."""
+    last month's row count (for the band), `latest_date` the month's last day, `rows` this
+    delivery's row count (a small delivery's valid-ID share only warns)."""
     blocking: list = [gxe.ExpectColumnToExist(column=c) for c in ["record_id", *feed.warehouse_columns()]]
     blocking.append(gxe.ExpectColumnValuesToBeUnique(column="record_id"))
     warning: list = []
@@ -67,9 +75,12 @@ def feed_suites(
         status = f"{role.id_number}_status"
         # Where the agreement says the ID is often blank, the share counts delivered IDs only.
         accepted = USABLE_ID_STATUSES + (["blank"] if role.id_often_blank else [])
-        blocking.append(
-            gxe.ExpectColumnValuesToBeInSet(column=status, value_set=accepted, mostly=thresholds.valid_id_share_fail)
-        )
+        if rows is None or rows >= thresholds.min_rows_for_id_share_gate:
+            blocking.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column=status, value_set=accepted, mostly=thresholds.valid_id_share_fail
+                )
+            )
         warning.append(
             gxe.ExpectColumnValuesToBeInSet(column=status, value_set=accepted, mostly=thresholds.valid_id_share_warn)
         )

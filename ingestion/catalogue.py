@@ -103,6 +103,7 @@ ONE_ROW_PER_PERSON = frozenset(
         ("civil_tekun", "person"),
         ("civil_marginal", "member"),
         ("edu_students", "person"),
+        ("hrss_insurance", "person"),  # once per 险种: lnk_person_records.register_part
         ("housing_property", "person"),
         ("medins_enrollment", "person"),
         ("rural_monitoring", "member"),

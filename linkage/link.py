@@ -50,7 +50,8 @@ UNIT_COLUMNS = [
     "home_region",
     "birth_date",
     "birth_year",
-    "birth_year_hint",
+    "birth_year_low",
+    "birth_year_high",
     "sex",
     "county_code",
     "township",
@@ -90,7 +91,8 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             *(mode(c) for c in ("person_name", "name_pinyin", "surname_pinyin", "given_pinyin", "phone")),
             *(mode(c) for c in ("county_code", "township", "village")),
             *(pl.col(c).first() for c in ("id_compare", "id_region", "home_region", "birth_date", "birth_year", "sex")),
-            pl.lit(None, pl.Int32).alias("birth_year_hint"),
+            pl.lit(None, pl.Int32).alias("birth_year_low"),
+            pl.lit(None, pl.Int32).alias("birth_year_high"),
             pl.col("sole_feed").drop_nulls().unique().sort().alias("held_registers"),
         )
         .with_columns(
@@ -115,20 +117,53 @@ def prior_match_probability(units: pl.DataFrame) -> float:
     return 1.0 / max(len(units), 2)
 
 
+def name_frequencies(units: pl.DataFrame, config: LinkageConfig) -> dict[str, pl.DataFrame]:
+    """How common each name (characters, and pinyin) is among the *other* people known by a
+    valid ID: the count among ID units less the one being compared, floored at
+    `config.tf_floor_people`, over the number of ID units. Splink's own table would count the
+    record being matched and its match too, and so halve the weight of every rare name."""
+    people = units.filter(pl.col("unit_id").str.starts_with("id:"))
+    n = max(people.height, 1)
+    tables = {}
+    for column in ("person_name", "name_pinyin"):
+        counts = people.group_by(column).len()
+        table = (
+            units.select(column)
+            .drop_nulls()
+            .unique()
+            .join(counts, on=column, how="left")
+            .with_columns(
+                ((pl.col("len").fill_null(0).cast(pl.Float64) - 1).clip(lower_bound=config.tf_floor_people) / n).alias(
+                    f"tf_{column}"
+                )
+            )
+            .select(column, f"tf_{column}")
+        )
+        tables[column] = table
+    return tables
+
+
 def score_pairs(
     con: duckdb.DuckDBPyConnection, units: pl.DataFrame, model_path: Path, config: LinkageConfig
 ) -> pl.DataFrame:
-    """Splink's pairwise predictions at or above the review threshold, on the run's connection,
-    with every comparison's level and Bayes factor."""
+    """Splink's pairwise predictions for every blocked pair, on the run's connection, with every
+    comparison's level and match weight."""
     db_api = DuckDBAPI(connection=con)
     frame = db_api.register(units.drop("unit_key").to_arrow(), dataset_display_name="linkage_units")
     model = json.loads(Path(model_path).read_text(encoding="utf-8"))
     model["probability_two_random_records_match"] = prior_match_probability(units)
     linker = Linker(frame, model, log_level=logging.ERROR)
-    predictions = linker.inference.predict(threshold_match_probability=config.review_threshold)
-    pairs = pl.from_arrow(con.sql(f"SELECT * FROM {predictions.physical_name}").arrow())
+    lookups = []
+    for column, table in name_frequencies(units, config).items():
+        lookup = db_api.register(table.to_arrow(), dataset_display_name=f"tf_lookup_{column}")
+        linker.table_management.register_term_frequency_lookup(lookup, column)
+        lookups.append(lookup)
+    # every blocked pair: the record's whole crowd of look-alikes weighs in (assign_people)
+    predictions = linker.inference.predict()
+    pairs = con.sql(f"SELECT * FROM {predictions.physical_name}").pl()
     linker.table_management.delete_tables_created_by_splink_from_db()
-    frame.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+    for registered in (frame, *lookups):
+        registered.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
     return pairs
 
 
@@ -188,9 +223,20 @@ def _odds(p: float) -> float:
 
 
 def assign_people(
-    std: pl.DataFrame, unresolved: pl.DataFrame, pairs: pl.DataFrame, config: LinkageConfig | None = None
+    std: pl.DataFrame,
+    unresolved: pl.DataFrame,
+    pairs: pl.DataFrame,
+    config: LinkageConfig | None = None,
+    prior: float = 1e-5,
+    n_units: int = 100_000,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(person_record_id -> person_key, match_probability, match_method; the pairs to review)."""
+    """(person_record_id -> person_key, match_probability, match_method; the pairs to review).
+
+    A record without a valid ID belongs to one of the n units or, with probability
+    1 - config.linked_share, to none of them. Splink's pairwise probability assumes the
+    *expected* crowd of look-alikes (prior 1/n); here each record is weighed against the
+    look-alikes it actually has: P(unit k) = BF_k / (sum of its candidates' BF + n(1-s)/s),
+    where BF is the pair's Bayes factor (its odds over the prior odds)."""
     config = config or LinkageConfig()
     candidates: dict[str, list[tuple[float, str]]] = defaultdict(list)
     parent: dict[str, str] = {}
@@ -213,21 +259,27 @@ def assign_people(
             parent[find(left)] = find(right)
             link_prob[left] = max(link_prob.get(left, 0.0), prob)
             link_prob[right] = max(link_prob.get(right, 0.0), prob)
-        else:
+        elif prob >= config.review_threshold:
             review.append((left, right, prob))
 
-    # A record joins an ID unit when that unit alone explains it: its probability passes the
-    # threshold and so does its share of the odds among every ID unit the record resembles.
+    prior_odds = _odds(prior)
+    nobody = n_units * (1 - config.linked_share) / config.linked_share
     best_id: dict[str, tuple[float, str]] = {}
     for record, scored in candidates.items():
-        scored.sort(reverse=True)
-        prob, unit = scored[0]
-        odds = [_odds(p) for p, _ in scored]
-        share = 1.0 if math.isinf(odds[0]) and not any(math.isinf(o) for o in odds[1:]) else odds[0] / sum(odds)
-        if prob >= config.match_threshold and share >= config.match_threshold:
-            best_id[record] = (prob, unit)
+        factors = [(_odds(p) / prior_odds, unit) for p, unit in scored]
+        certain = [unit for bf, unit in factors if math.isinf(bf)]
+        if certain:  # a reviewer said so, or the model saturated
+            posterior = [(1.0 / len(certain) if math.isinf(bf) else 0.0, unit) for bf, unit in factors]
         else:
-            review.extend((unit_id, record, p) for p, unit_id in scored)
+            total = sum(bf for bf, _ in factors) + nobody
+            posterior = [(bf / total, unit) for bf, unit in factors]
+        posterior.sort(reverse=True)
+        prob, unit = posterior[0]
+        if prob >= config.match_threshold:
+            best_id[record] = (prob, unit)
+        elif sum(p for p, _ in posterior) >= config.review_threshold:
+            # probably one of them, unclear which (namesakes): a reviewer decides
+            review.extend((unit_id, record, p) for p, unit_id in posterior if p >= config.review_listing)
 
     # A cluster of records without an ID joins the ID its best-matching member points to.
     cluster_id: dict[str, tuple[float, str]] = {}
@@ -308,7 +360,7 @@ def export_review(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     fill `decision` and save the rows as the reviewed-decisions file of the next run."""
     from ingestion.normalise import mask_id
 
-    review = pl.from_arrow(con.sql("SELECT * FROM linkage.review_pairs").arrow())
+    review = con.sql("SELECT * FROM linkage.review_pairs").pl()
     masked = [c for c in review.columns if c.endswith("_id_number")]
     review = review.with_columns(pl.col(c).map_elements(mask_id, return_dtype=pl.String) for c in masked)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -335,7 +387,7 @@ def link_records(
     person key) and linkage.review_pairs (the grey band, with a decision column to fill)."""
     config = config or LinkageConfig()
     decisions = read_decisions(reviewed_pairs)
-    records = pl.from_arrow(con.sql("SELECT * FROM linkage_input.lnk_person_records").arrow())
+    records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
     std = standardise(records)
     units, unresolved = linkage_units(std)
     started = time.perf_counter()
@@ -347,7 +399,7 @@ def link_records(
     scored = score_pairs(con, units, model_path, config) if len(unresolved) else pl.DataFrame(schema=PAIR_SCHEMA)
     seconds = time.perf_counter() - started
     pairs, applied = apply_decisions(scored, units, decisions)
-    assigned, review = assign_people(std, unresolved, pairs, config)
+    assigned, review = assign_people(std, unresolved, pairs, config, prior_match_probability(units), len(units))
     write_table(con, "record_person", assigned)
     write_table(con, "review_pairs", review_table(review, scored, units))
     count = dict(assigned.group_by("match_method").len().iter_rows())

@@ -67,7 +67,8 @@ STANDARDISED_SCHEMA = {
     "id_valid": pl.Boolean,
     "birth_date": pl.String,
     "birth_year": pl.Int32,
-    "birth_year_hint": pl.Int32,
+    "birth_year_low": pl.Int32,
+    "birth_year_high": pl.Int32,
     "sex": pl.String,
     "phone": pl.String,
     "county_code": pl.String,
@@ -106,13 +107,17 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
                 "id_valid": r["id_number_status"] in ("valid", "converted_15"),
                 "birth_date": birth_date,
                 "birth_year": int(birth_date[:4]) if birth_date else None,
-                "birth_year_hint": r.get("birth_year_hint"),  # what a pupil's grade implies
+                # the birth years a record implies without a date (a pupil's stage, a pension)
+                "birth_year_low": r.get("birth_year_low"),
+                "birth_year_high": r.get("birth_year_high"),
                 "sex": sex_from_id(r["id_number"]) or r["sex"],
                 "phone": r["phone"],
                 "county_code": r["county_code"],
                 "township": r["township"],
                 "village": r["village"],
-                "sole_feed": ":".join(register) if register in ONE_ROW_PER_PERSON else None,
+                "sole_feed": ":".join((*register, r.get("register_part") or "")).rstrip(":")
+                if register in ONE_ROW_PER_PERSON
+                else None,
                 "household_ref": r.get("household_ref"),
             }
         )

@@ -32,19 +32,23 @@ CHARTS_DIR = MODEL_PATH.parent / "charts"
 
 def record_shares(units: pl.DataFrame) -> dict[str, float]:
     """Share of each one-person-once register among records without a usable ID."""
-    counts = units.filter(pl.col("sole_feed").is_not_null()).group_by("sole_feed").len()
+    register = pl.col("sole_feed").str.split(":").list.slice(0, 2).list.join(":")  # without the part
+    counts = units.filter(pl.col("sole_feed").is_not_null()).group_by(register.alias("register")).len()
     total = counts["len"].sum() or 1
     return {register: n / total for register, n in counts.iter_rows()}
 
 
 def with_unobserved_levels_floored(model: dict, floor: float) -> dict:
-    """A level no training pair reached (the synthetic registers never show one person under
-    two unrelated names) would carry no m and so no weight; give it a small m instead, so that
-    disagreeing counts against a match."""
+    """A level no training pair reached carries no m and so no weight. The disagreeing (else)
+    level gets a small m, so that disagreeing counts against a match (the synthetic registers
+    never show one person under two unrelated names); a partial agreement nobody showed is
+    left neutral (m = u) rather than turned into evidence against."""
     for comparison in model["comparisons"]:
         for level in comparison["comparison_levels"]:
-            if not level.get("is_null_level") and level.get("m_probability") is None:
-                level["m_probability"] = floor
+            if level.get("is_null_level") or level.get("m_probability") is not None:
+                continue
+            is_else = level["sql_condition"].strip().upper() == "ELSE"
+            level["m_probability"] = floor if is_else or level.get("u_probability") is None else level["u_probability"]
     return model
 
 
@@ -96,16 +100,26 @@ def blocking_report(db_api: DuckDBAPI, frame) -> str:
     sizes only: the values that form a block are names and numbers, so they stay out)."""
     rules = blocking_rules()
     counts = count_comparisons_from_blocking_rules(
-        frame, blocking_rules=rules, link_type="dedupe_only", unique_id_column_name="unit_id", record_sample_proportion=1.0
+        frame,
+        blocking_rules=rules,
+        link_type="dedupe_only",
+        unique_id_column_name="unit_id",
+        record_sample_proportion=1.0,
     )
-    lines = ["# Blocking analysis", "", "| rule | new comparisons | cumulative | largest block (pairs) |", "|---|---|---|---|"]
+    lines = [
+        "# Blocking analysis",
+        "",
+        "| rule | new comparisons | cumulative | largest block (pairs) |",
+        "|---|---|---|---|",
+    ]
     for rule, count in zip(rules, counts, strict=True):
-        largest = n_largest_blocks(frame, blocking_rule=rule, link_type="dedupe_only", n_largest=1).as_pandas_dataframe()
+        largest = n_largest_blocks(
+            frame, blocking_rule=rule, link_type="dedupe_only", n_largest=1
+        ).as_pandas_dataframe()
         biggest = int(largest["block_count"].iloc[0]) if len(largest) else 0
         sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
-        lines.append(
-            f"| `{sql}` | {count['marginal_comparison_count']:,} | {count['cumulative_comparison_count']:,} | {biggest:,} |"
-        )
+        added, cumulative = count["marginal_comparison_count"], count["cumulative_comparison_count"]
+        lines.append(f"| `{sql}` | {added:,} | {cumulative:,} | {biggest:,} |")
     return "\n".join(lines) + "\n"
 
 
@@ -121,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     con = duckdb.connect(args.warehouse)
     try:
-        records = pl.from_arrow(con.sql("SELECT * FROM linkage_input.lnk_person_records").arrow())
+        records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
         std = standardise(records)
         units, _ = linkage_units(std)
         train_model(con, std, units, Path(args.model), LinkageConfig(), Path(args.charts))

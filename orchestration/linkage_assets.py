@@ -15,7 +15,7 @@ from orchestration.resources import MonitoringRun
     kinds={"splink", "duckdb"},
     description=(
         "Person key and match probability of every person-bearing record; the grey-band pairs in "
-        "linkage.review_pairs and, for reviewers, output/review/linkage_review_<month>.csv."
+        "linkage.review_pairs and, for reviewers, linkage_review/<month>.csv beside the warehouse."
     ),
 )
 def record_person(run: MonitoringRun) -> MaterializeResult:

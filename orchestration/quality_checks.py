@@ -66,7 +66,11 @@ def feed_check(feed: Feed) -> AssetChecksDefinition:
                 [feed.code, run.month],
             ).fetchall()
         suites = feed_suites(
-            feed, QualityThresholds(), previous[0][0] if previous else None, month_end(run.month).isoformat()
+            feed,
+            QualityThresholds(),
+            previous[0][0] if previous else None,
+            month_end(run.month).isoformat(),
+            rows=len(raw),
         )
         frame = prepare_feed_frame(feed, raw)
         blocking = validate_frame(frame, suites["blocking"], feed.code, data_docs_root(run))

@@ -38,8 +38,9 @@ class MonitoringRun(ConfigurableResource):
 
     @property
     def linkage_review_csv(self) -> Path:
-        """Where this month's pairs to review are written for the reviewers."""
-        return Path(self.output_dir) / "review" / f"linkage_review_{self.month}.csv"
+        """Where this month's pairs to review are written for the reviewers: beside the
+        warehouse and the decisions file, since the review loop belongs to the data team."""
+        return Path(self.warehouse_path).parent / "linkage_review" / f"{self.month}.csv"
 
     @classmethod
     def from_env(cls) -> MonitoringRun:

@@ -17,6 +17,14 @@ SURNAMES = list(FakerNames.last_names.keys())
 SURNAME_WEIGHTS = list(FakerNames.last_names.values())
 GIVEN_MALE = [c for c in "".join(FakerNames.first_names_male)] + list("斌彬鹏朋宇羽新鑫辉晖锋峰玮炜君骏")
 GIVEN_FEMALE = [c for c in "".join(FakerNames.first_names_female)] + list("莉俐婧靖瑛莹萍苹琳玲岚欣馨蕾")
+# The names everyone shares (issue 3: 王伟, 张伟, 李娜 collide), and namesakes: people born on
+# the same day in the same county under the same name, told apart only by the ID's sequence.
+COMMON_NAMES = {
+    "男": ("王伟", "张伟", "李伟", "刘伟", "王磊", "李强", "张勇", "王军"),
+    "女": ("李娜", "王芳", "张敏", "李静", "王静", "张丽", "刘艳", "王秀英"),
+}
+COMMON_NAME_SHARE = 0.01
+NAMESAKE_SHARE = 0.004
 MINORITY_NAMES = ["阿依古丽·买买提", "古丽娜·艾力", "买买提·吐尔逊", "热依拉·阿不都"]
 PLACE_CHARS = "东西南北新古安河山汾浮城关泉水乔李刘杜贾段乡宁永和兴隆龙凤岭沟坡庄寨堡营"
 
@@ -136,6 +144,7 @@ class CityBuilder:
         self.n_people = 0
         self.n_households = 0
         self.phones: set[str] = set()
+        self.born: dict[str, list[Person]] = {"男": [], "女": []}
 
     def _place_name(self, suffix: str) -> str:
         return "".join(self.rng.choices(PLACE_CHARS, k=2)) + suffix
@@ -175,15 +184,25 @@ class CityBuilder:
         self.n_people += 1
         birth = self.d - timedelta(days=age * 365 + self.rng.randrange(365))
         region = hh.county_code if self.rng.random() < 0.93 else self.rng.choice(self.counties)[0]
+        name = self.name(sex, surname)
+        roll = self.rng.random()
+        earlier = [q for q in self.born[sex] if surname is None or q.name.startswith(surname)]
+        if roll < NAMESAKE_SHARE and earlier:
+            twin = self.rng.choice(earlier)
+            name, birth, region = twin.name, twin.birth, twin.id_number[:6]
+        elif roll < NAMESAKE_SHARE + COMMON_NAME_SHARE and surname is None:
+            name = self.rng.choice(COMMON_NAMES[sex])
         p = Person(
             pid=f"T{self.n_people:08d}",
             hid=hh.hid,
-            name=self.name(sex, surname),
+            name=name,
             sex=sex,
             birth=birth,
             id_number=self.ids.issue(region, birth, sex),
             relation=relation,
         )
+        if len(self.born[sex]) < 500 or roll < 0.05:  # a sample to draw namesakes from
+            self.born[sex].append(p)
         p.phone = self.phone() if 16 <= age and self.rng.random() < 0.85 else None
         self._attributes(p, hh, age)
         hh.members.append(p)

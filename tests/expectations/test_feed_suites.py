@@ -37,6 +37,13 @@ def some(rows: int, bad: int, good, wrong) -> list:
 CASES = [
     ("a clean delivery passes both", {}, None, True, True),
     (
+        "one unusable ID in a 4-row delivery only warns",
+        {"rows": 4, "id_number_status": ["checksum_invalid", "valid", "valid", "valid"]},
+        None,
+        True,
+        False,
+    ),
+    (
         "10% unusable IDs only warns",
         {"id_number_status": some(100, 10, "valid", "checksum_invalid")},
         None,
@@ -71,6 +78,6 @@ def test_feed_suite(description, changes, previous_rows, blocking_ok, warning_ok
         if values is None:
             data = data.drop(columns=[column])
     data = prepare_feed_frame(FEED, data)
-    suites = feed_suites(FEED, QualityThresholds(), previous_rows, "2023-06-30")
+    suites = feed_suites(FEED, QualityThresholds(), previous_rows, "2023-06-30", rows=len(data))
     assert validate_frame(data, suites["blocking"], FEED.code).success is blocking_ok, description
     assert validate_frame(data, suites["warning"], FEED.code).success is warning_ok, description

@@ -25,7 +25,7 @@ def pair_frame(pairs):
 def run(records, pairs):
     s = std(records)
     unresolved = s.filter(~pl.col("id_valid"))
-    assigned, review = assign_people(s, unresolved, pair_frame(pairs), CONFIG)
+    assigned, review = assign_people(s, unresolved, pair_frame(pairs), CONFIG, prior=1e-5, n_units=100_000)
     return {r["person_record_id"]: r for r in assigned.to_dicts()}, review
 
 
@@ -37,10 +37,11 @@ def test_records_with_the_same_valid_id_are_one_person():
 
 def test_a_damaged_record_joins_the_id_that_alone_explains_it():
     out, review = run(
-        [("a", "X1", True), ("b", "X2", True), ("c", None, False)], [("id:X1", "rec:c", 0.55), ("id:X2", "rec:c", 0.999)]
+        [("a", "X1", True), ("b", "X2", True), ("c", None, False)],
+        [("id:X1", "rec:c", 0.55), ("id:X2", "rec:c", 0.999)],
     )
     assert out["c"]["person_key"] == person_key("id:X2")
-    assert out["c"]["match_probability"] == 0.999
+    assert out["c"]["match_probability"] == pytest.approx(0.9987, abs=1e-4), "its share of the look-alikes' weight"
     assert review.is_empty()
 
 
@@ -53,9 +54,18 @@ def test_a_record_resembling_two_ids_alike_goes_to_review_not_to_either():
 
 
 def test_a_pair_in_the_grey_band_goes_to_review():
-    out, review = run([("a", "X1", True), ("c", None, False)], [("id:X1", "rec:c", 0.7)])
+    out, review = run([("a", "X1", True), ("c", None, False)], [("id:X1", "rec:c", 0.12)])
     assert out["c"]["match_method"] == "singleton"
-    assert review.rows() == [("id:X1", "rec:c", 0.7)]
+    assert [(left, right) for left, right, _ in review.rows()] == [("id:X1", "rec:c")]
+    assert 0.5 <= review["match_probability"][0] < 0.9, "the posterior, between the review and match thresholds"
+
+
+def test_the_posterior_weighs_the_people_nobody_knows_by_id():
+    lone = [("a", "X1", True), ("c", None, False)]
+    out, _ = run(lone, [("id:X1", "rec:c", 0.6)])
+    assert out["c"]["match_method"] == "probabilistic", "odds 1.5 at prior 1e-5 outweigh 100,000 x 0.1/0.9 unknowns"
+    _, review = run(lone, [("id:X1", "rec:c", 0.05)])
+    assert review.is_empty(), "a weak pair is neither linked nor worth a reviewer's time"
 
 
 def test_two_valid_ids_are_never_merged_even_when_scored_alike():

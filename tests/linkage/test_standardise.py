@@ -36,7 +36,8 @@ def test_standardise_keeps_what_a_damaged_id_says():
             "county_code": ["141002", None, None],
             "township": [None, None, None],
             "village": [None, None, None],
-            "birth_year_hint": [None, None, 2011],
+            "birth_year_low": [None, None, 2010],
+            "birth_year_high": [None, None, 2012],
             "household_ref": [None, None, None],
         }
     )
@@ -46,7 +47,11 @@ def test_standardise_keeps_what_a_damaged_id_says():
     assert out[1]["birth_date"] == "1990-01-01"
     assert out[2]["id_compare"] is None and out[2]["id_region"] == "141002"
     assert out[0]["name_pinyin"] == out[1]["name_pinyin"]
-    assert out[0]["birth_year"] == 1990 and out[2]["birth_year"] is None and out[2]["birth_year_hint"] == 2011
+    assert (
+        out[0]["birth_year"] == 1990
+        and out[2]["birth_year"] is None
+        and (out[2]["birth_year_low"], out[2]["birth_year_high"]) == (2010, 2012)
+    )
 
 
 def test_home_region_is_the_id_region_else_the_county_named():
@@ -64,7 +69,8 @@ def test_home_region_is_the_id_region_else_the_county_named():
             "county_code": ["141002", "141026"],
             "township": [None, None],
             "village": [None, None],
-            "birth_year_hint": [None, None],
+            "birth_year_low": [None, None],
+            "birth_year_high": [None, None],
             "household_ref": ["civil:141002:H1", None],
         }
     )

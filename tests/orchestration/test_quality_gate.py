@@ -11,7 +11,7 @@ def test_a_feed_failing_its_blocking_suite_stops_publication(small_month, tmp_pa
 
     landing = tmp_path / "landing"
     shutil.copytree(small_month.landing_dir, landing)
-    path = landing / "2023-06" / "civil_tekun.csv"
+    path = landing / "2023-06" / "housing_property.csv"  # hundreds of rows: the share gate applies
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
     id_column = next(i for i, h in enumerate(rows[0]) if "身份" in h or "证件" in h)
     for row in rows[1:]:
@@ -35,7 +35,7 @@ def test_a_feed_failing_its_blocking_suite_stops_publication(small_month, tmp_pa
             ]
         )
     assert code == 1
-    assert "raw/civil_tekun:gx_feed_suite (ERROR)" in err.getvalue()
+    assert "raw/housing_property:gx_feed_suite (ERROR)" in err.getvalue()
     assert "NOT published" in err.getvalue()
     assert not (tmp_path / "out" / "2023-06").exists()
 

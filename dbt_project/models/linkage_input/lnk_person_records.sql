@@ -12,8 +12,8 @@
     {'feed': 'civil_reports', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'phone': 'phone', 'place': 'full'},
     {'feed': 'civil_cadre_relatives', 'role': 'cadre', 'name': 'cadre_name', 'id': 'cadre_id_number', 'place': 'full'},
     {'feed': 'civil_cadre_relatives', 'role': 'relative', 'name': 'relative_name', 'id': 'relative_id_number', 'place': 'full'},
-    {'feed': 'edu_students', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'county', 'birth_year': 'school'},
-    {'feed': 'hrss_insurance', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
+    {'feed': 'edu_students', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'county', 'age_hint': 'school'},
+    {'feed': 'hrss_insurance', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'register_part': 'insurance_type', 'age_hint': 'insurance'},
     {'feed': 'housing_safety', 'role': 'head', 'name': 'head_name', 'id': 'head_id_number', 'place': 'full'},
     {'feed': 'housing_property', 'role': 'person', 'name': 'person_name', 'id': 'id_number'},
     {'feed': 'emergency_disaster', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'place': 'full'},
@@ -23,6 +23,7 @@
     {'feed': 'disability_cards', 'role': 'person', 'name': 'person_name', 'id': 'id_number', 'sex': 'sex', 'place': 'county'},
 ] -%}
 
+{%- set month_year = "cast(left('" ~ var('month') ~ "', 4) as integer)" -%}
 {%- for r in roles %}
 select
     record_id || '#{{ r.role }}' as person_record_id,
@@ -41,11 +42,35 @@ select
     {{ 'county_code' if r.place else 'cast(null as varchar)' }} as county_code,
     {{ 'township' if r.place == 'full' else 'cast(null as varchar)' }} as township,
     {{ 'village' if r.place == 'full' else 'cast(null as varchar)' }} as village,
-    {% if r.birth_year == 'school' -%}
-    -- a pupil in grade N is about N + 5 years old at the start of the school year (±1 compared)
-    try_cast(left(school_year, 4) as integer) - try_cast(regexp_extract(grade, '^([0-9]+)年级$', 1) as integer) - 5
-    {%- else %}cast(null as integer){% endif %} as birth_year_hint,
-    {{ r.household if r.household else 'cast(null as varchar)' }} as household_ref
+    {% if r.age_hint == 'school' -%}
+    -- a pupil in grade N is about N + 5 at the start of the school year; else the stage's ages
+    coalesce(school_start - grade_number - 6, school_start - hints.max_age) as birth_year_low,
+    coalesce(school_start - grade_number - 4, school_start - hints.min_age) as birth_year_high,
+    {%- elif r.age_hint == 'insurance' -%}
+    {{ month_year }} - hints.max_age as birth_year_low,
+    {{ month_year }} - hints.min_age as birth_year_high,
+    {%- else %}
+    cast(null as integer) as birth_year_low,
+    cast(null as integer) as birth_year_high,
+    {%- endif %}
+    {{ r.household if r.household else 'cast(null as varchar)' }} as household_ref,
+    -- the part of a register that holds a person once (人社: one line per 险种)
+    {{ r.register_part if r.register_part else 'cast(null as varchar)' }} as register_part
 from {{ ref('stg_' ~ r.feed) }}
+{%- if r.age_hint == 'school' %}
+cross join lateral (
+    select
+        try_cast(left(school_year, 4) as integer) as school_start,
+        try_cast(regexp_extract(grade, '^([0-9]+)年级$', 1) as integer) as grade_number
+) as school
+left join {{ ref('linkage_age_hints') }} as hints on hints.hint = school_stage
+{%- elif r.age_hint == 'insurance' %}
+left join {{ ref('linkage_age_hints') }} as hints
+    on hints.hint = case
+        when monthly_pension > 0 then 'pension'
+        when monthly_contribution_base > 0 then 'contributing'
+        else 'insured'
+    end
+{%- endif %}
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}
