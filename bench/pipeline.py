@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 MONTH = "2023-06"
 
@@ -107,7 +108,7 @@ def stage_plain_splink(work: Path, people: int) -> dict:
     from bench.linkage_eval import plain_splink
 
     con = duckdb.connect(str(work / "w.duckdb"))
-    records = con.sql("SELECT count(*) FROM linkage_input.lnk_person_records").fetchone()[0]
+    records = con.sql("SELECT count(*) FROM linkage_input.lnk_person_records").fetchall()[0][0]
     started = time.perf_counter()
     plain_splink(con)
     seconds = time.perf_counter() - started
@@ -188,10 +189,14 @@ def main(argv: list[str] | None = None) -> None:
         queue = context.Queue()
         process = context.Process(target=_child, args=(stage, work, args.people, queue))
         process.start()
-        seconds, peak, figures = queue.get()
+        while True:
+            try:
+                seconds, peak, figures = queue.get(timeout=5)
+                break
+            except Empty:
+                if not process.is_alive():
+                    sys.exit(f"stage {name} failed with exit code {process.exitcode}")
         process.join()
-        if process.exitcode:
-            sys.exit(f"stage {name} failed with exit code {process.exitcode}")
         total += seconds
         print(f"{name:<20}{seconds:>10.1f}{peak:>10.0f}  {json.dumps(figures, ensure_ascii=False)}", flush=True)
     print(f"{'total':<20}{total:>10.1f}")

@@ -75,3 +75,74 @@ def pairwise_scores(
         [str(truth_records_csv)],
     ).fetchall()[0]
     return PairwiseScores(*rows)
+
+
+@dataclass
+class ContentCeiling:
+    """Of the records without a usable ID (blank or Excel-damaged) whose person holds a valid
+    ID somewhere this month, how many does what they carry single out?"""
+
+    damaged_records: int
+    with_known_person: int
+    singled_out: int
+    ambiguous: int
+
+    @property
+    def share_singled_out(self) -> float:
+        return self.singled_out / self.with_known_person if self.with_known_person else 1.0
+
+
+def content_ceiling(con: duckdb.DuckDBPyConnection, truth_records_csv: Path) -> ContentCeiling:
+    """An upper bound for any linkage: a damaged record is singled out when exactly one valid-ID
+    person agrees with everything it states — the name's pinyin, home region, sex, the birth
+    years it implies, and not already on its one-person-once register — and that person is the
+    right one. Records agreeing with several such people cannot be told apart by content."""
+    import polars as pl
+
+    from linkage.link import linkage_units
+    from linkage.standardise import standardise
+
+    records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
+    std = standardise(records)
+    units, unresolved = linkage_units(std)
+    keys = ["delivery_month", "feed_code", "source_file", "source_row", "role"]
+    truth = (
+        con.execute(
+            "SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month, "
+            "feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid, id_noise "
+            "FROM read_csv(?, all_varchar = true, filename = true)",
+            [str(truth_records_csv)],
+        )
+        .pl()
+        .join(records.select("person_record_id", *keys).with_columns(pl.col("source_row").cast(pl.Int32)), on=keys)
+    )
+    pid_of = dict(truth.select("person_record_id", "pid").iter_rows())
+    noise_of = dict(truth.select("person_record_id", "id_noise").iter_rows())
+    unit_pid: dict[str, str] = {}
+    for id_number, record_id in std.filter(pl.col("id_valid")).select("id_number", "person_record_id").iter_rows():
+        unit_pid.setdefault("id:" + id_number, pid_of.get(record_id))
+    by_name: dict[str, list[dict]] = {}
+    for unit in units.filter(pl.col("unit_id").str.starts_with("id:")).iter_rows(named=True):
+        by_name.setdefault(unit["name_pinyin"], []).append(unit)
+    known = set(unit_pid.values())
+
+    def agrees(r: dict, u: dict) -> bool:
+        for column in ("home_region", "sex"):
+            if r[column] and u[column] and r[column] != u[column]:
+                return False
+        if r["birth_year_low"] is not None and u["birth_year"] is not None:
+            if not r["birth_year_low"] <= u["birth_year"] <= r["birth_year_high"]:
+                return False
+        return not (r["sole_feed"] and r["sole_feed"] in (u["held_registers"] or []))
+
+    counts = [0, 0, 0, 0]
+    for r in unresolved.iter_rows(named=True):
+        if noise_of.get(r["person_record_id"]) not in ("blank", "excel_damaged"):
+            continue
+        pid = pid_of[r["person_record_id"]]
+        candidates = [unit_pid[u["unit_id"]] for u in by_name.get(r["name_pinyin"], []) if agrees(r, u)]
+        counts[0] += 1
+        counts[1] += pid in known
+        counts[2] += pid in known and candidates == [pid]
+        counts[3] += pid in known and pid in candidates and len(candidates) > 1
+    return ContentCeiling(*counts)
