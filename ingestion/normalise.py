@@ -50,6 +50,8 @@ class NormalisedId:
 
 
 EARLIEST_DATE = date(1900, 1, 1)  # feeds.md dates before 1900 are errors
+# Birth dates an ID number may state: older ones are typos, later ones not yet issued.
+EARLIEST_BIRTH, LATEST_BIRTH = date(1890, 1, 1), date(2030, 12, 31)
 NO_VALID_ID = "（无有效身份证号）"  # shown instead of a masked ID when there is none
 
 
@@ -85,7 +87,7 @@ def _valid_birth(yyyymmdd: str) -> bool:
         born = datetime.strptime(yyyymmdd, "%Y%m%d").date()
     except ValueError:
         return False
-    return date(1890, 1, 1) <= born <= date(2030, 12, 31)
+    return EARLIEST_BIRTH <= born <= LATEST_BIRTH
 
 
 def _clean_text(raw: object) -> str:

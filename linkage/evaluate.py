@@ -107,11 +107,11 @@ def content_ceiling(con: duckdb.DuckDBPyConnection, truth_records_csv: Path) -> 
     units, unresolved = linkage_units(std)
     keys = ["delivery_month", "feed_code", "source_file", "source_row", "role"]
     truth = (
-        con.execute(
+        con.sql(
             "SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month, "
             "feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid, id_noise "
             "FROM read_csv(?, all_varchar = true, filename = true)",
-            [str(truth_records_csv)],
+            params=[str(truth_records_csv)],
         )
         .pl()
         .join(records.select("person_record_id", *keys).with_columns(pl.col("source_row").cast(pl.Int32)), on=keys)

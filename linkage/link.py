@@ -146,8 +146,8 @@ def name_frequencies(units: pl.DataFrame, config: LinkageConfig) -> dict[str, pl
 def score_pairs(
     con: duckdb.DuckDBPyConnection, units: pl.DataFrame, model_path: Path, config: LinkageConfig
 ) -> pl.DataFrame:
-    """Splink's pairwise predictions for every blocked pair, on the run's connection, with every
-    comparison's level and match weight."""
+    """Splink's pairwise predictions of the blocked pairs above the candidate floor, on the
+    run's connection, with every comparison's level and match weight."""
     db_api = DuckDBAPI(connection=con)
     frame = db_api.register(units.drop("unit_key").to_arrow(), dataset_display_name="linkage_units")
     model = json.loads(Path(model_path).read_text(encoding="utf-8"))
@@ -158,8 +158,9 @@ def score_pairs(
         lookup = db_api.register(table.to_arrow(), dataset_display_name=f"tf_lookup_{column}")
         linker.table_management.register_term_frequency_lookup(lookup, column)
         lookups.append(lookup)
-    # every blocked pair: the record's whole crowd of look-alikes weighs in (assign_people)
-    predictions = linker.inference.predict()
+    # the record's whole crowd of look-alikes weighs in (assign_people); pairs below the floor
+    # could not move a posterior by a percent against the people nobody knows by ID
+    predictions = linker.inference.predict(threshold_match_probability=config.candidate_floor)
     pairs = con.sql(f"SELECT * FROM {predictions.physical_name}").pl()
     linker.table_management.delete_tables_created_by_splink_from_db()
     for registered in (frame, *lookups):

@@ -29,6 +29,9 @@ class LinkageConfig:
     # month; the rest are people known to no register by ID. On the generator 0.96 (24 of
     # about 680 damaged records have no other record); 0.9 leaves room for real feeds.
     linked_share: float = 0.9
+    # Pairwise probability below which a candidate is dropped before the decision: at prior 1/n
+    # its Bayes factor is under 0.001 n, against the n(1 - s)/s = 0.11 n people nobody knows.
+    candidate_floor: float = 0.001
     review_listing: float = 0.05  # a record in review lists its candidates down to this share
     u_max_pairs: float = 2e6
     seed: int = 42

@@ -11,10 +11,21 @@ import polars as pl
 from pypinyin import lazy_pinyin
 
 from ingestion.catalogue import ONE_ROW_PER_PERSON
-from ingestion.normalise import birth_date_from_id, sex_from_id
+from ingestion.normalise import EARLIEST_BIRTH, LATEST_BIRTH
 
 _EXCEL_MANTISSA = re.compile(r"^(\d)\.(\d+)E\+?\d+$")
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐")
+
+
+@lru_cache(maxsize=20_000)
+def _char_pinyin(char: str) -> str:
+    return "".join(lazy_pinyin(char))
+
+
+def _pinyin(text: str) -> str:
+    """Toneless pinyin character by character: a name is not a phrase (read as one, 殷红 would
+    become "yanhong"), and a few thousand characters cover every name, so this is fast."""
+    return "".join(_char_pinyin(c) for c in text)
 
 
 @lru_cache(maxsize=200_000)
@@ -24,11 +35,10 @@ def name_parts(name: str | None) -> tuple[str | None, str | None, str | None]:
         return None, None, None
     clean = name.replace("·", "")
     if "·" in name:  # minority names: no surname split
-        full = "".join(lazy_pinyin(clean))
+        full = _pinyin(clean)
         return full, None, full
     split = 2 if clean.startswith(COMPOUND_SURNAMES) else 1
-    surname = "".join(lazy_pinyin(clean[:split]))
-    given = "".join(lazy_pinyin(clean[split:]))
+    surname, given = _pinyin(clean[:split]), _pinyin(clean[split:])
     return surname + given, surname, given
 
 
@@ -80,45 +90,66 @@ STANDARDISED_SCHEMA = {
 SIGNATURE_COLUMNS = ("feed_code", "role", "person_name", "id_number_raw", "county_code", "township", "village", "phone")
 
 
+OPTIONAL_COLUMNS = {
+    "birth_year_low": pl.Int32,
+    "birth_year_high": pl.Int32,
+    "household_ref": pl.String,
+    "register_part": pl.String,
+}
+REGISTERS = sorted(":".join(r) for r in ONE_ROW_PER_PERSON)
+
+
+def _per_value(column: pl.Series, fn, dtype) -> pl.Series:
+    """fn applied once per distinct value: names and ID numbers repeat across feeds, and a
+    Python call per record would dominate the linkage's time."""
+    values = column.drop_nulls().unique().to_list()
+    return column.replace_strict({v: fn(v) for v in values}, default=None, return_dtype=dtype)
+
+
+def _birth_date(id_digits: pl.Expr) -> pl.Expr:
+    """ISO birth date of 18 ID characters when it is a real date in the range
+    ingestion.normalise accepts (ingestion.normalise.birth_date_from_id, vectorised)."""
+    born = id_digits.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    return pl.when(born.is_between(EARLIEST_BIRTH, LATEST_BIRTH)).then(born.dt.to_string("%Y-%m-%d"))
+
+
 def standardise(records: pl.DataFrame) -> pl.DataFrame:
     """Add the comparison columns to lnk_person_records rows."""
-    out = []
-    for r in records.iter_rows(named=True):
-        full, surname, given = name_parts(r["person_name"])
-        digits = _id_digits(r["id_number"], r["id_number_raw"])
-        birth_date = birth_date_from_id(digits)
-        region = _region(digits, r["id_number_raw"])
-        register = (r["feed_code"], r["role"])
-        out.append(
-            {
-                "person_record_id": r["person_record_id"],
-                # what the record says of its person, the same every month: anchors the key of a
-                # person without a valid ID number (a snapshot row's record id changes monthly)
-                "signature": "|".join(str(r.get(c) or "") for c in SIGNATURE_COLUMNS),
-                "person_name": r["person_name"],
-                "name_pinyin": full,
-                "surname_pinyin": surname,
-                "given_pinyin": given,
-                "id_number": r["id_number"],
-                "id_compare": digits,
-                "id_region": region,
-                # where the person belongs: the ID's region, else the county the record names
-                "home_region": region or r["county_code"],
-                "id_valid": r["id_number_status"] in ("valid", "converted_15"),
-                "birth_date": birth_date,
-                "birth_year": int(birth_date[:4]) if birth_date else None,
-                # the birth years a record implies without a date (a pupil's stage, a pension)
-                "birth_year_low": r.get("birth_year_low"),
-                "birth_year_high": r.get("birth_year_high"),
-                "sex": sex_from_id(r["id_number"]) or r["sex"],
-                "phone": r["phone"],
-                "county_code": r["county_code"],
-                "township": r["township"],
-                "village": r["village"],
-                "sole_feed": ":".join((*register, r.get("register_part") or "")).rstrip(":")
-                if register in ONE_ROW_PER_PERSON
-                else None,
-                "household_ref": r.get("household_ref"),
-            }
-        )
-    return pl.DataFrame(out, schema=STANDARDISED_SCHEMA)
+    r = records.with_columns(pl.lit(None, dtype).alias(c) for c, dtype in OPTIONAL_COLUMNS.items() if c not in records)
+    r = r.with_columns(pl.col(c).cast(pl.String) for c in r.columns if r.schema[c] == pl.Null)  # all-blank columns
+    raw = pl.col("id_number_raw")
+    r = r.with_columns(
+        id_compare=pl.when(pl.col("id_number").is_not_null())
+        .then(pl.col("id_number"))
+        .when((raw.str.len_chars() == 18) & raw.str.slice(0, 17).str.contains(r"^\d{17}$"))
+        .then(raw)
+    )
+    full, surname, given = (_per_value(r["person_name"], lambda n, i=i: name_parts(n)[i], pl.String) for i in range(3))
+    birth_date = _birth_date(pl.col("id_compare"))
+    raw_region = _per_value(r["id_number_raw"], lambda v: _region(None, v), pl.String)
+    id_sex = (
+        pl.when(pl.col("id_number").str.len_chars() == 18)
+        .then(pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False).mod(2))
+        .replace_strict({1: "男", 0: "女"}, default=None, return_dtype=pl.String)
+    )  # GB 11643-1999: the 17th digit is odd for men (ingestion.normalise.sex_from_id)
+    register = pl.concat_str("feed_code", "role", separator=":")
+    out = r.with_columns(
+        # what the record says of its person, the same every month: anchors the key of a
+        # person without a valid ID number (a snapshot row's record id changes monthly)
+        signature=pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in SIGNATURE_COLUMNS], separator="|"),
+        name_pinyin=full,
+        surname_pinyin=surname,
+        given_pinyin=given,
+        id_region=pl.coalesce(pl.col("id_compare").str.slice(0, 6), raw_region),
+        id_valid=pl.col("id_number_status").is_in(["valid", "converted_15"]),
+        birth_date=birth_date,
+        birth_year=birth_date.str.slice(0, 4).cast(pl.Int32),
+        sex=pl.coalesce(id_sex, pl.col("sex")),
+        sole_feed=pl.when(register.is_in(REGISTERS)).then(
+            pl.concat_str("feed_code", "role", "register_part", separator=":", ignore_nulls=True)
+        ),
+    ).with_columns(
+        # where the person belongs: the ID's region, else the county the record names
+        home_region=pl.coalesce("id_region", "county_code"),
+    )
+    return out.select(pl.col(c).cast(dtype) for c, dtype in STANDARDISED_SCHEMA.items())
