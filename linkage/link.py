@@ -59,6 +59,7 @@ UNIT_COLUMNS = [
     "phone",
     "sole_feed",
     "held_registers",
+    "name_unresolved",
 ]
 
 
@@ -70,6 +71,7 @@ class LinkageReport:
     probabilistic_records: int
     singleton_records: int
     pairs_scored: int
+    remembered_records: int = 0
     pairs_for_review: int = 0
     decisions_applied: int = 0
     seconds_predict: float = 0.0
@@ -107,7 +109,16 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         unit_key=pl.col("signature").map_elements(lambda s: person_key("sig:" + s), return_dtype=pl.String),
         held_registers=pl.lit(None, pl.List(pl.String)),
     )
-    return pl.concat([id_units.select(UNIT_COLUMNS), record_units.select(UNIT_COLUMNS)]), unresolved
+    units = pl.concat(
+        [
+            id_units.with_columns(name_unresolved=pl.lit(None, pl.String)),
+            record_units.with_columns(
+                name_unresolved=pl.when(pl.col("id_compare").is_null()).then(pl.col("name_pinyin"))
+            ),
+        ],
+        how="diagonal",
+    )
+    return units.select(UNIT_COLUMNS), unresolved
 
 
 def prior_match_probability(units: pl.DataFrame) -> float:
@@ -230,6 +241,7 @@ def assign_people(
     config: LinkageConfig | None = None,
     prior: float = 1e-5,
     n_units: int = 100_000,
+    remembered: dict[str, str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(person_record_id -> person_key, match_probability, match_method; the pairs to review).
 
@@ -237,7 +249,12 @@ def assign_people(
     1 - config.linked_share, to none of them. Splink's pairwise probability assumes the
     *expected* crowd of look-alikes (prior 1/n); here each record is weighed against the
     look-alikes it actually has: P(unit k) = BF_k / (sum of its candidates' BF + n(1-s)/s),
-    where BF is the pair's Bayes factor (its odds over the prior odds)."""
+    where BF is the pair's Bayes factor (its odds over the prior odds).
+
+    `remembered` (record unit -> the person key an earlier month linked it to) keeps that key
+    when this month's evidence links the record to nobody, so a person's key does not flip back
+    and forth (its match_probability is then 0: no evidence this month); a clear link to
+    someone else, or a reviewer's `different`, wins over it."""
     config = config or LinkageConfig()
     candidates: dict[str, list[tuple[float, str]]] = defaultdict(list)
     parent: dict[str, str] = {}
@@ -308,6 +325,8 @@ def assign_people(
         elif root in cluster_id:
             prob, id_unit = cluster_id[root]
             rows.append((rid, person_key(id_unit), min(prob, link_prob.get(unit, prob)), "probabilistic"))
+        elif unit in (remembered or {}):
+            rows.append((rid, remembered[unit], 0.0, "remembered"))
         elif unit in link_prob:
             rows.append((rid, person_key("sig:" + cluster_first[root]), link_prob[unit], "probabilistic"))
         else:
@@ -369,6 +388,55 @@ def export_review(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return review.height
 
 
+def remembered_links(
+    con: duckdb.DuckDBPyConnection, month: str | None, units: pl.DataFrame, decisions: dict[tuple[str, str], str]
+) -> dict[str, str]:
+    """record unit -> person key, from linkage.key_memory of the months before `month` (the
+    latest link of each record's signature), unless a reviewer said `different`."""
+    exists = con.sql(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'linkage' AND table_name = 'key_memory'"
+    ).fetchall()[0][0]
+    if month is None or not exists:
+        return {}
+    memory = dict(
+        con.sql(
+            "SELECT record_key, arg_max(person_key, month) FROM linkage.key_memory WHERE month < ? GROUP BY record_key",
+            params=[month],
+        ).fetchall()
+    )
+    return {
+        unit: memory[key]
+        for unit, key in units.filter(pl.col("unit_id").str.starts_with("rec:"))
+        .select("unit_id", "unit_key")
+        .iter_rows()
+        if key in memory and decisions.get(tuple(sorted((key, memory[key])))) != "different"
+    }
+
+
+def remember_links(con: duckdb.DuckDBPyConnection, month: str, units: pl.DataFrame, assigned: pl.DataFrame) -> None:
+    """Write this month's links of records without a valid ID to an ID person into
+    linkage.key_memory (replacing this month's, so a rerun is idempotent)."""
+    record_keys = units.filter(pl.col("unit_id").str.starts_with("rec:")).select(
+        pl.col("unit_id").str.strip_prefix("rec:").alias("person_record_id"), pl.col("unit_key").alias("record_key")
+    )
+    memory = (
+        assigned.filter(pl.col("match_method").is_in(["probabilistic", "remembered"]))
+        .join(record_keys, on="person_record_id")
+        .select("record_key", "person_key", pl.lit(month).alias("month"))
+        .unique()
+    )
+    con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
+    con.execute("CREATE TABLE IF NOT EXISTS linkage.key_memory (record_key VARCHAR, person_key VARCHAR, month VARCHAR)")
+    con.register("memory_frame", memory.to_arrow())
+    try:
+        con.execute("BEGIN")
+        con.execute("DELETE FROM linkage.key_memory WHERE month = ?", [month])
+        con.execute("INSERT INTO linkage.key_memory SELECT record_key, person_key, month FROM memory_frame")
+        con.execute("COMMIT")
+    finally:
+        con.unregister("memory_frame")
+
+
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
     con.register("linkage_frame", frame.to_arrow())
@@ -383,9 +451,12 @@ def link_records(
     model_path: Path = MODEL_PATH,
     config: LinkageConfig | None = None,
     reviewed_pairs: Path | None = None,
+    month: str | None = None,
 ) -> LinkageReport:
     """Read linkage_input.lnk_person_records; write linkage.record_person (every record's
-    person key) and linkage.review_pairs (the grey band, with a decision column to fill)."""
+    person key) and linkage.review_pairs (the grey band, with a decision column to fill).
+    With `month`, links of earlier months (linkage.key_memory) hold where this month's evidence
+    decides nothing, and this month's links are remembered."""
     config = config or LinkageConfig()
     decisions = read_decisions(reviewed_pairs)
     records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
@@ -400,8 +471,13 @@ def link_records(
     scored = score_pairs(con, units, model_path, config) if len(unresolved) else pl.DataFrame(schema=PAIR_SCHEMA)
     seconds = time.perf_counter() - started
     pairs, applied = apply_decisions(scored, units, decisions)
-    assigned, review = assign_people(std, unresolved, pairs, config, prior_match_probability(units), len(units))
+    remembered = remembered_links(con, month, units, decisions)
+    assigned, review = assign_people(
+        std, unresolved, pairs, config, prior_match_probability(units), len(units), remembered
+    )
     write_table(con, "record_person", assigned)
+    if month is not None:
+        remember_links(con, month, units, assigned)
     write_table(con, "review_pairs", review_table(review, scored, units))
     count = dict(assigned.group_by("match_method").len().iter_rows())
     return LinkageReport(
@@ -410,6 +486,7 @@ def link_records(
         exact_id_records=count.get("exact_id", 0),
         probabilistic_records=count.get("probabilistic", 0),
         singleton_records=count.get("singleton", 0),
+        remembered_records=count.get("remembered", 0),
         pairs_scored=len(scored),
         pairs_for_review=review.unique(["unit_id_l", "unit_id_r"]).height,
         decisions_applied=applied,

@@ -187,13 +187,17 @@ def settings(config: LinkageConfig | None = None, record_shares: dict[str, float
 
 
 def blocking_rules() -> list:
-    """Each rule joins on equality (so DuckDB hashes it); the name-only rule is limited to
-    pairs with a record lacking a usable ID, which is where nothing else can find a match."""
+    """Each rule joins on one equality (so DuckDB hashes it); the name-only rules are limited
+    to pairs with a record lacking usable ID digits, which is where nothing else finds a match."""
     return [
         block_on("id_compare"),
         block_on("birth_date", "surname_pinyin"),
         block_on("name_pinyin", "home_region"),
         block_on("name_pinyin", "county_code"),
         block_on("phone"),
-        CustomRule("l.name_pinyin = r.name_pinyin AND (l.id_compare IS NULL OR r.id_compare IS NULL)"),
+        # a record without any ID digits against everyone of its name: two one-sided equalities
+        # (name_unresolved is null on the units that have digits) keep the join to those records,
+        # where one symmetric rule would first pair every 王伟 with every other 王伟
+        CustomRule("l.name_unresolved = r.name_pinyin"),
+        CustomRule("l.name_pinyin = r.name_unresolved"),
     ]

@@ -60,6 +60,7 @@ def records_frame(std: pl.DataFrame) -> pl.DataFrame:
         unit_id=pl.col("person_record_id"),
         unit_key=pl.lit(None, pl.String),
         held_registers=pl.lit(None, pl.List(pl.String)),
+        name_unresolved=pl.lit(None, pl.String),
     ).select(UNIT_COLUMNS)
 
 

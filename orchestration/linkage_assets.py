@@ -20,7 +20,7 @@ from orchestration.resources import MonitoringRun
 )
 def record_person(run: MonitoringRun) -> MaterializeResult:
     with run.connect() as con:
-        report = link_records(con, reviewed_pairs=run.reviewed_pairs)
+        report = link_records(con, reviewed_pairs=run.reviewed_pairs, month=run.month)
         export_review(con, run.linkage_review_csv)
     return MaterializeResult(
         metadata={
@@ -29,6 +29,7 @@ def record_person(run: MonitoringRun) -> MaterializeResult:
             "exact_id_records": report.exact_id_records,
             "probabilistic_records": report.probabilistic_records,
             "singleton_records": report.singleton_records,
+            "remembered_records": report.remembered_records,
             "pairs_scored": report.pairs_scored,
             "pairs_for_review": report.pairs_for_review,
             "reviewed_decisions_applied": report.decisions_applied,

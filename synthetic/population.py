@@ -186,10 +186,11 @@ class CityBuilder:
         region = hh.county_code if self.rng.random() < 0.93 else self.rng.choice(self.counties)[0]
         name = self.name(sex, surname)
         roll = self.rng.random()
-        earlier = [q for q in self.born[sex] if surname is None or q.name.startswith(surname)]
-        if roll < NAMESAKE_SHARE and earlier:
-            twin = self.rng.choice(earlier)
-            name, birth, region = twin.name, twin.birth, twin.id_number[:6]
+        if roll < NAMESAKE_SHARE:
+            earlier = [q for q in self.born[sex] if surname is None or q.name.startswith(surname)]
+            if earlier:
+                twin = self.rng.choice(earlier)
+                name, birth, region = twin.name, twin.birth, twin.id_number[:6]
         elif roll < NAMESAKE_SHARE + COMMON_NAME_SHARE and surname is None:
             name = self.rng.choice(COMMON_NAMES[sex])
         p = Person(
@@ -201,8 +202,11 @@ class CityBuilder:
             id_number=self.ids.issue(region, birth, sex),
             relation=relation,
         )
-        if len(self.born[sex]) < 500 or roll < 0.05:  # a sample to draw namesakes from
-            self.born[sex].append(p)
+        sample = self.born[sex]  # a bounded sample of earlier people to draw namesakes from
+        if len(sample) < 2000:
+            sample.append(p)
+        elif roll < 0.05:
+            sample[self.n_people % len(sample)] = p
         p.phone = self.phone() if 16 <= age and self.rng.random() < 0.85 else None
         self._attributes(p, hh, age)
         hh.members.append(p)
