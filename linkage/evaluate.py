@@ -59,18 +59,24 @@ def pairwise_scores(
             JOIN truth t ON t.delivery_month = l.delivery_month AND t.feed_code = l.feed_code
                         AND t.source_file = l.source_file AND t.source_row = l.source_row AND t.role = l.role
         ),
+        -- pairs counted from group sizes (n choose 2), never enumerated: at 1M people the
+        -- records number millions. "At least one side in focus" = all pairs - pairs of two
+        -- records outside it.
+        groups AS (
+            SELECT 'truth' AS kind, count(*) AS n, count(*) FILTER (WHERE NOT focus) AS n_out
+            FROM joined GROUP BY pid
+            UNION ALL
+            SELECT 'key', count(*), count(*) FILTER (WHERE NOT focus) FROM joined GROUP BY person_key
+            UNION ALL
+            SELECT 'both', count(*), count(*) FILTER (WHERE NOT focus) FROM joined GROUP BY pid, person_key
+        ),
         pairs AS (
-            SELECT a.pid = b.pid AS same_truth, a.person_key = b.person_key AS same_key
-            FROM joined a JOIN joined b
-              ON a.person_record_id < b.person_record_id
-             AND (a.pid = b.pid OR a.person_key = b.person_key)
-             AND (a.focus OR b.focus)
+            SELECT kind, sum(n * (n - 1) // 2 - n_out * (n_out - 1) // 2) AS pairs FROM groups GROUP BY kind
         )
         SELECT (SELECT count(*) FROM joined),
-               count(*) FILTER (WHERE same_truth),
-               count(*) FILTER (WHERE same_key),
-               count(*) FILTER (WHERE same_truth AND same_key)
-        FROM pairs
+               coalesce((SELECT pairs FROM pairs WHERE kind = 'truth'), 0),
+               coalesce((SELECT pairs FROM pairs WHERE kind = 'key'), 0),
+               coalesce((SELECT pairs FROM pairs WHERE kind = 'both'), 0)
         """,
         [str(truth_records_csv)],
     ).fetchall()[0]
