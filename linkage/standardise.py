@@ -42,25 +42,12 @@ def name_parts(name: str | None) -> tuple[str | None, str | None, str | None]:
     return surname + given, surname, given
 
 
-def _id_digits(id_number: str | None, raw: str | None) -> str | None:
-    """The 18 characters to compare: the valid number, else what was delivered if it still
-    has the shape of one (a mistyped digit keeps 17 good ones)."""
-    if id_number:
-        return id_number
-    if raw and len(raw) == 18 and raw[:17].isdigit():
-        return raw
-    return None
-
-
-def _region(id_digits: str | None, raw: str | None) -> str | None:
-    if id_digits:
-        return id_digits[:6]
-    if raw:
-        m = _EXCEL_MANTISSA.match(raw)
-        digits = (m.group(1) + m.group(2)) if m else raw
-        if len(digits) >= 6 and digits[:6].isdigit():
-            return digits[:6]
-    return None
+def _raw_region(raw: str) -> str | None:
+    """The region a delivered ID that is not 18 digits still states: the mantissa of Excel's
+    `1.41002E+17` keeps exactly the six region digits; a short or malformed number its first six."""
+    m = _EXCEL_MANTISSA.match(raw)
+    digits = (m.group(1) + m.group(2)) if m else raw
+    return digits[:6] if len(digits) >= 6 and digits[:6].isdigit() else None
 
 
 STANDARDISED_SCHEMA = {
@@ -126,7 +113,7 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
     )
     full, surname, given = (_per_value(r["person_name"], lambda n, i=i: name_parts(n)[i], pl.String) for i in range(3))
     birth_date = _birth_date(pl.col("id_compare"))
-    raw_region = _per_value(r["id_number_raw"], lambda v: _region(None, v), pl.String)
+    raw_region = _per_value(r["id_number_raw"], _raw_region, pl.String)
     id_sex = (
         pl.when(pl.col("id_number").str.len_chars() == 18)
         .then(pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False).mod(2))
