@@ -7,6 +7,14 @@ from pathlib import Path
 
 import duckdb
 
+# The generator's truth files (truth/<month>/records.csv, or a glob of them): who each
+# delivered record is, keyed as lnk_person_records keys it.
+TRUTH_RECORDS_SQL = """
+    SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month,
+           feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid, id_noise, name_noise
+    FROM read_csv(?, all_varchar = true, filename = true)
+"""
+
 
 @dataclass
 class PairwiseScores:
@@ -42,12 +50,9 @@ def pairwise_scores(
     (person_record_id, person_key) to score (a trusted identifier, not user input)."""
     rows = con.execute(
         """
-        WITH truth AS (
-            SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month,
-                   feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid,
-                   id_noise, name_noise
-            FROM read_csv(?, all_varchar = true, filename = true)
-        ),
+        WITH truth AS ("""
+        + TRUTH_RECORDS_SQL
+        + """),
         joined AS (
             SELECT l.person_record_id, rp.person_key, t.pid, ("""
         + where
@@ -113,12 +118,7 @@ def content_ceiling(con: duckdb.DuckDBPyConnection, truth_records_csv: Path) -> 
     units, unresolved = linkage_units(std)
     keys = ["delivery_month", "feed_code", "source_file", "source_row", "role"]
     truth = (
-        con.sql(
-            "SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month, "
-            "feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid, id_noise "
-            "FROM read_csv(?, all_varchar = true, filename = true)",
-            params=[str(truth_records_csv)],
-        )
+        con.sql(TRUTH_RECORDS_SQL, params=[str(truth_records_csv)])
         .pl()
         .join(records.select("person_record_id", *keys).with_columns(pl.col("source_row").cast(pl.Int32)), on=keys)
     )

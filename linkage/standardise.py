@@ -72,7 +72,6 @@ STANDARDISED_SCHEMA = {
     "township": pl.String,
     "village": pl.String,
     "sole_feed": pl.String,
-    "household_ref": pl.String,
 }
 SIGNATURE_COLUMNS = ("feed_code", "role", "person_name", "id_number_raw", "county_code", "township", "village", "phone")
 
@@ -80,7 +79,6 @@ SIGNATURE_COLUMNS = ("feed_code", "role", "person_name", "id_number_raw", "count
 OPTIONAL_COLUMNS = {
     "birth_year_low": pl.Int32,
     "birth_year_high": pl.Int32,
-    "household_ref": pl.String,
     "register_part": pl.String,
 }
 REGISTERS = sorted(":".join(r) for r in ONE_ROW_PER_PERSON)

@@ -41,15 +41,14 @@ def _person_row(con, **values) -> dict:
     return row
 
 
-def _visit(con, case: str, name: str, raw_id: str | None, county: str, sex: str) -> dict:
-    """A 走访 record (an event feed: no register to be already on), as the ingestion would
-    have normalised it."""
+def _planted(con, case: str, feed_code: str, name: str, raw_id: str | None, **values) -> dict:
+    """A planted record of `feed_code`, its ID number as the ingestion would have normalised it."""
     normalised = normalise_id(raw_id)
     return _person_row(
         con,
         person_record_id=f"planted-{case}#person",
         record_id=f"planted-{case}",
-        feed_code="civil_visits",
+        feed_code=feed_code,
         delivery_month="2023-06",
         source_file="planted.csv",
         source_row=1,
@@ -58,9 +57,13 @@ def _visit(con, case: str, name: str, raw_id: str | None, county: str, sex: str)
         id_number=normalised.value,
         id_number_status=normalised.status,
         id_number_raw=raw_id,
-        sex=sex,
-        county_code=county,
+        **values,
     )
+
+
+def _visit(con, case: str, name: str, raw_id: str | None, county: str, sex: str) -> dict:
+    """A 走访 record (an event feed: no register to be already on)."""
+    return _planted(con, case, "civil_visits", name, raw_id, sex=sex, county_code=county)
 
 
 def _people_with_unique_names(work: Path, con) -> list[dict]:
@@ -115,23 +118,7 @@ def planted(tmp_path_factory):
     # Namesakes: two people named 王伟, born the same day in the same county, each on the
     # 医保 roster with a valid ID; and a 走访 record without an ID that fits both.
     twins = [_valid("141002", "19900101", seq) for seq in (11, 13)]
-    for n, idn in enumerate(twins):
-        rows.append(
-            _person_row(
-                con,
-                person_record_id=f"planted-twin{n}#person",
-                record_id=f"planted-twin{n}",
-                feed_code="medins_enrollment",
-                delivery_month="2023-06",
-                source_file="planted.csv",
-                source_row=2 + n,
-                role="person",
-                person_name="王伟",
-                id_number=idn,
-                id_number_status="valid",
-                id_number_raw=idn,
-            )
-        )
+    rows += [_planted(con, f"twin{n}", "medins_enrollment", "王伟", idn) for n, idn in enumerate(twins)]
     rows.append(_visit(con, "fits-both-twins", "王伟", None, "141002", "男"))
     frame = pl.DataFrame(rows, schema=con.sql("SELECT * FROM linkage_input.lnk_person_records LIMIT 0").pl().schema)
     con.register("planted_rows", frame.to_arrow())

@@ -1,23 +1,24 @@
 -- One row per person: the household it belongs to, from the rosters' household numbers
 -- (户编号 of 低保 and 低保边缘, 户编码 of 乡村振兴); a person on no roster is a household alone.
--- Roster households that share a person (the head above all, whose ID every roster carries)
--- are one household across feeds: labels spread along shared members for a few rounds.
+-- Roster households (household_ref, as lnk_person_records writes it) that share a person (the
+-- head above all, whose ID every roster carries) are one household across feeds: labels spread
+-- along shared members for a few rounds.
 with records as (
     select * from {{ ref('int_person_records') }}
 ),
 
 memberships as (
-    select records.person_key, 'civil:' || dibao.county_code || ':' || dibao.household_number as household_ref,
+    select records.person_key, records.household_ref,
         dibao.household_number, dibao.relation_to_head, case when dibao.roster_status = '在保' then 1 else 4 end as priority
     from records
     inner join {{ ref('stg_civil_dibao') }} as dibao using (record_id)
     union all
-    select records.person_key, 'civil:' || marginal.county_code || ':' || marginal.household_number,
+    select records.person_key, records.household_ref,
         marginal.household_number, marginal.relation_to_head, case when marginal.roster_status = '有效' then 2 else 5 end
     from records
     inner join {{ ref('stg_civil_marginal') }} as marginal using (record_id)
     union all
-    select records.person_key, 'rural:' || rural.household_code, rural.household_code, rural.relation_to_head, 3
+    select records.person_key, records.household_ref, rural.household_code, rural.relation_to_head, 3
     from records
     inner join {{ ref('stg_rural_monitoring') }} as rural using (record_id)
 ),

@@ -43,9 +43,9 @@ select
     {{ 'township' if r.place == 'full' else 'cast(null as varchar)' }} as township,
     {{ 'village' if r.place == 'full' else 'cast(null as varchar)' }} as village,
     {% if r.age_hint == 'school' -%}
-    -- a pupil in grade N is about N + 5 at the start of the school year; else the stage's ages
-    coalesce(school_start - grade_number - 6, school_start - hints.max_age) as birth_year_low,
-    coalesce(school_start - grade_number - 4, school_start - hints.min_age) as birth_year_high,
+    -- a pupil's grade narrows the ages (seed row 年级: added to the grade), else the stage's ages
+    coalesce(school_start - grade_number - by_grade.max_age, school_start - hints.max_age) as birth_year_low,
+    coalesce(school_start - grade_number - by_grade.min_age, school_start - hints.min_age) as birth_year_high,
     {%- elif r.age_hint == 'insurance' -%}
     {{ month_year }} - hints.max_age as birth_year_low,
     {{ month_year }} - hints.min_age as birth_year_high,
@@ -64,6 +64,7 @@ cross join lateral (
         try_cast(regexp_extract(grade, '^([0-9]+)年级$', 1) as integer) as grade_number
 ) as school
 left join {{ ref('linkage_age_hints') }} as hints on hints.hint = school_stage
+left join {{ ref('linkage_age_hints') }} as by_grade on by_grade.hint = '年级'
 {%- elif r.age_hint == 'insurance' %}
 left join {{ ref('linkage_age_hints') }} as hints
     on hints.hint = case
