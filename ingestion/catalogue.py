@@ -31,11 +31,31 @@ def normalise_header(header: str) -> str:
 
 
 @dataclass(frozen=True)
+class CodeList:
+    """A coded column's values in the civil affairs glossary (feeds.md, the lists in brackets),
+    and how other departments' systems spell the same values (feeds.md, "Coded values")."""
+
+    values: tuple[str, ...]
+    variants: tuple[tuple[str, str], ...] = ()  # (department's spelling, glossary value)
+
+    def to_glossary(self, value: str) -> str | None:
+        """The glossary value a delivered (normalised) code stands for; None when unknown."""
+        if value in self.values:
+            return value
+        return dict(self.variants).get(value)
+
+    def spelling_of(self, value: str) -> str:
+        """How this department's system writes a glossary value (for the generator)."""
+        return next((delivered for delivered, meant in self.variants if meant == value), value)
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     header: str
     type: str = TEXT
     required: bool = False
+    codes: CodeList | None = None
 
     def header_variants(self) -> set[str]:
         variants = {self.header}
@@ -93,6 +113,55 @@ def C(name: str, header: str, type_: str = TEXT, required: bool = False) -> Colu
     return Column(name, header, type_, required)
 
 
+def K(name: str, header: str, codes: CodeList | tuple[str, ...], required: bool = False) -> Column:  # noqa: N802
+    """A coded column with its domain."""
+    return Column(name, header, CODE, required, codes if isinstance(codes, CodeList) else CodeList(codes))
+
+
+# Code lists shared by several feeds, with the spellings other systems export (feeds.md).
+YES_NO = CodeList(("是", "否"), (("Y", "是"), ("N", "否"), ("1", "是"), ("0", "否"), ("y", "是"), ("n", "否")))
+SEX = CodeList(("男", "女"), (("1", "男"), ("2", "女"), ("男性", "男"), ("女性", "女")))
+AREA = CodeList(("城市", "农村"), (("城镇", "城市"),))
+RELATIONS = CodeList(("本人", "配偶", "子", "女", "父亲", "母亲", "孙子女", "兄弟姐妹", "其他"), (("户主", "本人"),))
+# The rural monitoring system (防返贫监测信息系统) writes relations in its own list.
+RURAL_RELATIONS = CodeList(
+    RELATIONS.values,
+    (
+        ("户主", "本人"),
+        ("之子", "子"),
+        ("之女", "女"),
+        ("之父", "父亲"),
+        ("之母", "母亲"),
+        ("之孙子", "孙子女"),
+        ("之孙女", "孙子女"),
+        ("之外孙子女", "孙子女"),
+        ("之兄弟姐妹", "兄弟姐妹"),
+        ("之儿媳", "其他"),
+        ("之女婿", "其他"),
+        ("之岳父", "其他"),
+        ("之岳母", "其他"),
+        ("之公公", "其他"),
+        ("之婆婆", "其他"),
+        ("之祖父", "其他"),
+        ("之祖母", "其他"),
+    ),
+)
+DISABILITY_LEVELS = CodeList(
+    ("一级", "二级", "三级", "四级"),
+    (
+        ("1级", "一级"),
+        ("2级", "二级"),
+        ("3级", "三级"),
+        ("4级", "四级"),
+        ("1", "一级"),
+        ("2", "二级"),
+        ("3", "三级"),
+        ("4", "四级"),
+    ),
+)
+SAFETY_GRADES = CodeList(("A级", "B级", "C级", "D级"), (("A", "A级"), ("B", "B级"), ("C", "C级"), ("D", "D级")))
+
+
 _PLACE = (C("county", "区县", COUNTY, True), C("township", "乡镇（街道）"), C("village", "村（社区）"))
 # Registers that hold a person at most once per delivery (feeds.md grains "a household member",
 # "a person's enrolment", "a card holder" …): linkage uses it as evidence, since a record whose ID
@@ -127,16 +196,16 @@ FEEDS: tuple[Feed, ...] = (
             C("head_id_number", "户主身份证号", ID),
             C("member_name", "成员姓名", NAME, True),
             C("member_id_number", "成员身份证号", ID),
-            C("relation_to_head", "与户主关系", CODE),
-            C("area_type", "城乡类别", CODE),
+            K("relation_to_head", "与户主关系", RELATIONS),
+            K("area_type", "城乡类别", AREA),
             C("covered_members", "保障人数", INT),
             C("household_monthly_benefit", "月保障金额", AMOUNT),
             C("income_per_person_monthly", "家庭月人均收入", AMOUNT),
-            C("health_status", "健康状况", CODE),
-            C("work_ability", "劳动能力", CODE),
-            C("is_individual_dibao", "是否单人保", CODE),
+            K("health_status", "健康状况", ("健康", "慢性病", "重病", "残疾")),
+            K("work_ability", "劳动能力", ("有劳动能力", "弱劳动能力", "无劳动能力")),
+            K("is_individual_dibao", "是否单人保", YES_NO),
             C("enrolment_date", "纳入日期", DATE),
-            C("roster_status", "状态", CODE, True),
+            K("roster_status", "状态", ("在保", "停保"), True),
         ),
         roles=(_MEMBER,),
     ),
@@ -149,14 +218,14 @@ FEEDS: tuple[Feed, ...] = (
             *_PLACE,
             C("person_name", "姓名", NAME, True),
             C("id_number", "身份证号码", ID),
-            C("sex", "性别", CODE),
-            C("area_type", "城乡类别", CODE),
-            C("support_mode", "供养方式", CODE),
-            C("self_care_ability", "生活自理能力", CODE),
+            K("sex", "性别", SEX),
+            K("area_type", "城乡类别", AREA),
+            K("support_mode", "供养方式", ("集中供养", "分散供养")),
+            K("self_care_ability", "生活自理能力", ("具备", "部分丧失", "完全丧失")),
             C("monthly_basic_living", "月基本生活费", AMOUNT),
             C("monthly_care", "月照料护理费", AMOUNT),
             C("enrolment_date", "纳入日期", DATE),
-            C("roster_status", "状态", CODE, True),
+            K("roster_status", "状态", ("在供", "停供"), True),
         ),
         roles=(PersonRole("person", "person_name", "id_number", sex="sex"),),
     ),
@@ -172,11 +241,11 @@ FEEDS: tuple[Feed, ...] = (
             C("head_id_number", "户主身份证号", ID),
             C("member_name", "成员姓名", NAME, True),
             C("member_id_number", "成员身份证号", ID),
-            C("relation_to_head", "与户主关系", CODE),
-            C("recognition_type", "认定类别", CODE, True),
+            K("relation_to_head", "与户主关系", RELATIONS),
+            K("recognition_type", "认定类别", ("低保边缘家庭", "支出型困难家庭"), True),
             C("recognition_date", "认定日期", DATE),
             C("income_per_person_monthly", "家庭月人均收入", AMOUNT),
-            C("roster_status", "状态", CODE, True),
+            K("roster_status", "状态", ("有效", "失效"), True),
         ),
         roles=(_MEMBER,),
     ),
@@ -190,7 +259,7 @@ FEEDS: tuple[Feed, ...] = (
             C("county", "区县", COUNTY, True),
             C("person_name", "姓名", NAME, True),
             C("id_number", "身份证号", ID),
-            C("assistance_type", "救助类型", CODE),
+            K("assistance_type", "救助类型", ("急难型", "支出型")),
             C("reason", "救助事由"),
             C("amount", "救助金额", AMOUNT),
             C("approval_date", "审批日期", DATE, True),
@@ -228,9 +297,9 @@ FEEDS: tuple[Feed, ...] = (
             C("county", "区县", COUNTY, True),
             C("person_name", "姓名", NAME, True),
             C("id_number", "身份证号", ID),
-            C("former_programme", "原救助类别", CODE, True),
+            K("former_programme", "原救助类别", ("低保", "特困"), True),
             C("exit_date", "退出日期", DATE, True),
-            C("exit_reason", "退出原因", CODE),
+            K("exit_reason", "退出原因", ("收入超标", "死亡", "迁出", "主动申请退出", "其他")),
             C("income_per_person_at_exit", "退出时家庭月人均收入", AMOUNT),
         ),
         natural_key=("id_number", "exit_date"),
@@ -251,7 +320,7 @@ FEEDS: tuple[Feed, ...] = (
             C("household_size", "家庭人口数", INT),
             C("hardship_types", "困难类型"),
             C("description", "情况描述"),
-            C("assisted_application", "是否协助申报", CODE),
+            K("assisted_application", "是否协助申报", YES_NO),
             C("visitor", "走访人", NAME),
         ),
         natural_key=("visit_number",),
@@ -265,16 +334,20 @@ FEEDS: tuple[Feed, ...] = (
         (
             C("application_number", "申报编号", TEXT, True),
             C("application_date", "申报日期", DATE, True),
-            C("channel", "受理渠道", CODE),
+            K(
+                "channel",
+                "受理渠道",
+                ("乡镇社会救助窗口", "政务服务一门受理窗口", "村（社区）代为申报", "社会救助工作站代为申报"),
+            ),
             C("person_name", "申报人姓名", NAME, True),
             C("id_number", "身份证号", ID),
             C("phone", "联系电话", PHONE),
             *_PLACE,
-            C("requested_programme", "申报救助类别", CODE),
+            K("requested_programme", "申报救助类别", ("低保", "特困", "临时救助", "低保边缘", "支出型困难")),
             C("household_size", "家庭人口数", INT),
             C("self_reported_income_monthly", "自报家庭月收入", AMOUNT),
             C("hardship_description", "困难情况"),
-            C("processing_status", "办理状态", CODE, True),
+            K("processing_status", "办理状态", ("已受理", "核对中", "审核中", "已认定", "不予认定"), True),
             C("decision_date", "办结日期", DATE),
         ),
         natural_key=("application_number",),
@@ -326,13 +399,26 @@ FEEDS: tuple[Feed, ...] = (
         (
             C("person_name", "学生姓名", NAME, True),
             C("id_number", "身份证件号", ID),
-            C("sex", "性别", CODE),
+            K("sex", "性别", SEX),
             C("school_name", "学校名称"),
-            C("school_stage", "学段", CODE),
+            K("school_stage", "学段", ("学前", "小学", "初中", "高中", "中职", "高校")),
             C("grade", "年级"),
             C("county", "户籍区县", COUNTY),
-            C("hardship_recognition", "家庭经济困难认定", CODE),
-            C("aid_programme", "资助项目", CODE),
+            K("hardship_recognition", "家庭经济困难认定", ("特别困难", "比较困难", "一般困难", "不困难", "未认定")),
+            K(
+                "aid_programme",
+                "资助项目",
+                (
+                    "免保教费",
+                    "营养改善计划",
+                    "家庭经济困难寄宿生生活补助",
+                    "普通高中国家助学金",
+                    "中职国家助学金",
+                    "免学费",
+                    "高校国家助学金",
+                    "生源地助学贷款",
+                ),
+            ),
             C("aid_amount", "资助金额", AMOUNT),
             C("school_year", "学年", CODE),
         ),
@@ -346,15 +432,19 @@ FEEDS: tuple[Feed, ...] = (
         (
             C("person_name", "姓名", NAME, True),
             C("id_number", "公民身份号码", ID),
-            C("insurance_type", "险种", CODE),
-            C("insurance_status", "参保状态", CODE),
+            K(
+                "insurance_type",
+                "险种",
+                ("企业职工基本养老保险", "机关事业单位基本养老保险", "城乡居民基本养老保险", "失业保险"),
+            ),
+            K("insurance_status", "参保状态", ("参保缴费", "暂停缴费", "终止参保")),
             C("employer_name", "单位名称"),
-            C("employer_type", "单位性质", CODE),
+            K("employer_type", "单位性质", ("机关", "事业单位", "企业", "个体", "灵活就业")),
             C("monthly_contribution_base", "月缴费基数", AMOUNT),
             C("monthly_pension", "月养老金", AMOUNT),
             C("termination_reason", "终止原因", CODE),
             C("termination_date", "终止日期", DATE),
-            C("employment_status", "就业状态", CODE),
+            K("employment_status", "就业状态", ("就业", "登记失业", "就业困难人员", "未就业")),
         ),
         roles=(_PERSON,),
     ),
@@ -367,10 +457,10 @@ FEEDS: tuple[Feed, ...] = (
             *_PLACE,
             C("head_name", "户主姓名", NAME, True),
             C("head_id_number", "户主身份证号", ID),
-            C("safety_grade", "房屋安全等级", CODE, True),
+            K("safety_grade", "房屋安全等级", SAFETY_GRADES, True),
             C("assessment_date", "鉴定日期", DATE),
-            C("included_in_renovation", "是否纳入改造", CODE),
-            C("renovation_status", "改造状态", CODE),
+            K("included_in_renovation", "是否纳入改造", YES_NO),
+            K("renovation_status", "改造状态", ("未改造", "改造中", "已竣工")),
         ),
         roles=(PersonRole("head", "head_name", "head_id_number"),),
     ),
@@ -398,9 +488,17 @@ FEEDS: tuple[Feed, ...] = (
             *_PLACE,
             C("person_name", "姓名", NAME, True),
             C("id_number", "身份证号", ID),
-            C("disaster_type", "灾害种类", CODE),
+            K(
+                "disaster_type",
+                "灾害种类",
+                ("洪涝", "干旱", "地震", "风雹", "低温冷冻", "地质灾害", "森林火灾", "其他"),
+            ),
             C("disaster_date", "灾害发生日期", DATE, True),
-            C("damage", "受灾情况", CODE),
+            K(
+                "damage",
+                "受灾情况",
+                ("房屋倒塌", "房屋严重损坏", "房屋一般损坏", "农作物绝收", "人员受伤", "紧急转移安置"),
+            ),
             C("relief_paid", "已发放救助金额", AMOUNT),
         ),
         natural_key=("disaster_number", "id_number"),
@@ -414,10 +512,10 @@ FEEDS: tuple[Feed, ...] = (
         (
             C("person_name", "姓名", NAME, True),
             C("id_number", "身份证号", ID),
-            C("insurance_scheme", "参保险种", CODE),
-            C("enrolment_status", "参保状态", CODE),
-            C("subsidy_category", "资助参保类别", CODE),
-            C("person_status", "人员状态", CODE),
+            K("insurance_scheme", "参保险种", ("职工基本医疗保险", "城乡居民基本医疗保险")),
+            K("enrolment_status", "参保状态", ("正常参保", "暂停参保", "终止参保", "未参保")),
+            K("subsidy_category", "资助参保类别", ("特困人员", "低保对象", "低保边缘", "返贫致贫人口", "无")),
+            K("person_status", "人员状态", ("正常", "死亡")),
             C("death_date", "死亡日期", DATE),
         ),
         roles=(_PERSON,),
@@ -431,7 +529,7 @@ FEEDS: tuple[Feed, ...] = (
             C("settlement_number", "结算流水号", TEXT, True),
             C("person_name", "姓名", NAME, True),
             C("id_number", "身份证号", ID),
-            C("visit_type", "就诊类别", CODE),
+            K("visit_type", "就诊类别", ("住院", "门诊慢特病", "普通门诊")),
             C("institution", "医疗机构名称"),
             C("admission_date", "入院日期", DATE),
             C("settlement_date", "结算日期", DATE, True),
@@ -441,7 +539,7 @@ FEEDS: tuple[Feed, ...] = (
             C("medical_assistance_paid", "医疗救助支付", AMOUNT),
             C("out_of_pocket", "个人自付", AMOUNT),
             C("main_diagnosis", "主要诊断"),
-            C("is_major_disease", "是否重特大疾病", CODE),
+            K("is_major_disease", "是否重特大疾病", YES_NO),
         ),
         natural_key=("settlement_number",),
         roles=(_PERSON,),
@@ -457,11 +555,15 @@ FEEDS: tuple[Feed, ...] = (
             C("head_name", "户主姓名", NAME),
             C("member_name", "成员姓名", NAME, True),
             C("member_id_number", "证件号码", ID),
-            C("relation_to_head", "与户主关系", CODE),
-            C("household_category", "户类别", CODE, True),
-            C("monitoring_category", "监测对象类别", CODE),
-            C("main_risk", "主要风险", CODE),
-            C("risk_eliminated", "风险是否消除", CODE),
+            K("relation_to_head", "与户主关系", RURAL_RELATIONS),
+            K("household_category", "户类别", ("脱贫户", "监测户"), True),
+            K("monitoring_category", "监测对象类别", ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")),
+            K(
+                "main_risk",
+                "主要风险",
+                ("因病", "因残", "因学", "因灾", "因意外事故", "缺劳动力", "务工就业不稳", "其他"),
+            ),
+            K("risk_eliminated", "风险是否消除", YES_NO),
             C("net_income_per_person_annual", "家庭年人均纯收入", AMOUNT),
             C("identified_date", "识别日期", DATE),
         ),
@@ -475,119 +577,17 @@ FEEDS: tuple[Feed, ...] = (
         (
             C("person_name", "姓名", NAME, True),
             C("disability_card_number", "残疾人证号", DISABILITY_CARD, True),
-            C("sex", "性别", CODE),
+            K("sex", "性别", SEX),
             C("county", "区县", COUNTY),
-            C("disability_category", "残疾类别", CODE),
-            C("disability_level", "残疾等级", CODE),
-            C("living_subsidy", "困难残疾人生活补贴", CODE),
-            C("care_subsidy", "重度残疾人护理补贴", CODE),
+            K("disability_category", "残疾类别", ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")),
+            K("disability_level", "残疾等级", DISABILITY_LEVELS),
+            K("living_subsidy", "困难残疾人生活补贴", YES_NO),
+            K("care_subsidy", "重度残疾人护理补贴", YES_NO),
             C("issue_date", "发证日期", DATE),
-            C("card_status", "证件状态", CODE),
+            K("card_status", "证件状态", ("有效", "注销")),
         ),
         roles=(PersonRole("person", "person_name", "id_number", sex="sex"),),
     ),
 )
 
 FEEDS_BY_CODE: dict[str, Feed] = {f.code: f for f in FEEDS}
-
-
-# Coded values and their domains, as feeds.md lists them (checked by the GX feed suites).
-YES_NO = ("是", "否")
-RELATIONS = ("本人", "配偶", "子", "女", "父亲", "母亲", "孙子女", "兄弟姐妹", "其他")
-DOMAINS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("civil_dibao", "relation_to_head"): RELATIONS,
-    ("civil_dibao", "area_type"): ("城市", "农村"),
-    ("civil_dibao", "health_status"): ("健康", "慢性病", "重病", "残疾"),
-    ("civil_dibao", "work_ability"): ("有劳动能力", "弱劳动能力", "无劳动能力"),
-    ("civil_dibao", "is_individual_dibao"): YES_NO,
-    ("civil_dibao", "roster_status"): ("在保", "停保"),
-    ("civil_tekun", "sex"): ("男", "女"),
-    ("civil_tekun", "area_type"): ("城市", "农村"),
-    ("civil_tekun", "support_mode"): ("集中供养", "分散供养"),
-    ("civil_tekun", "self_care_ability"): ("具备", "部分丧失", "完全丧失"),
-    ("civil_tekun", "roster_status"): ("在供", "停供"),
-    ("civil_marginal", "relation_to_head"): RELATIONS,
-    ("civil_marginal", "recognition_type"): ("低保边缘家庭", "支出型困难家庭"),
-    ("civil_marginal", "roster_status"): ("有效", "失效"),
-    ("civil_temp_assistance", "assistance_type"): ("急难型", "支出型"),
-    ("civil_exits", "former_programme"): ("低保", "特困"),
-    ("civil_exits", "exit_reason"): ("收入超标", "死亡", "迁出", "主动申请退出", "其他"),
-    ("civil_visits", "assisted_application"): YES_NO,
-    ("civil_applications", "channel"): (
-        "乡镇社会救助窗口",
-        "政务服务一门受理窗口",
-        "村（社区）代为申报",
-        "社会救助工作站代为申报",
-    ),
-    ("civil_applications", "requested_programme"): ("低保", "特困", "临时救助", "低保边缘", "支出型困难"),
-    ("civil_applications", "processing_status"): ("已受理", "核对中", "审核中", "已认定", "不予认定"),
-    ("edu_students", "sex"): ("男", "女"),
-    ("edu_students", "school_stage"): ("学前", "小学", "初中", "高中", "中职", "高校"),
-    ("edu_students", "hardship_recognition"): ("特别困难", "比较困难", "一般困难", "不困难", "未认定"),
-    ("edu_students", "aid_programme"): (
-        "免保教费",
-        "营养改善计划",
-        "家庭经济困难寄宿生生活补助",
-        "普通高中国家助学金",
-        "中职国家助学金",
-        "免学费",
-        "高校国家助学金",
-        "生源地助学贷款",
-    ),
-    ("hrss_insurance", "insurance_type"): (
-        "企业职工基本养老保险",
-        "机关事业单位基本养老保险",
-        "城乡居民基本养老保险",
-        "失业保险",
-    ),
-    ("hrss_insurance", "insurance_status"): ("参保缴费", "暂停缴费", "终止参保"),
-    ("hrss_insurance", "employer_type"): ("机关", "事业单位", "企业", "个体", "灵活就业"),
-    ("hrss_insurance", "employment_status"): ("就业", "登记失业", "就业困难人员", "未就业"),
-    ("housing_safety", "safety_grade"): ("A级", "B级", "C级", "D级"),
-    ("housing_safety", "included_in_renovation"): YES_NO,
-    ("housing_safety", "renovation_status"): ("未改造", "改造中", "已竣工"),
-    ("emergency_disaster", "disaster_type"): (
-        "洪涝",
-        "干旱",
-        "地震",
-        "风雹",
-        "低温冷冻",
-        "地质灾害",
-        "森林火灾",
-        "其他",
-    ),
-    ("emergency_disaster", "damage"): (
-        "房屋倒塌",
-        "房屋严重损坏",
-        "房屋一般损坏",
-        "农作物绝收",
-        "人员受伤",
-        "紧急转移安置",
-    ),
-    ("medins_enrollment", "insurance_scheme"): ("职工基本医疗保险", "城乡居民基本医疗保险"),
-    ("medins_enrollment", "enrolment_status"): ("正常参保", "暂停参保", "终止参保", "未参保"),
-    ("medins_enrollment", "subsidy_category"): ("特困人员", "低保对象", "低保边缘", "返贫致贫人口", "无"),
-    ("medins_enrollment", "person_status"): ("正常", "死亡"),
-    ("medins_settlements", "visit_type"): ("住院", "门诊慢特病", "普通门诊"),
-    ("medins_settlements", "is_major_disease"): YES_NO,
-    ("rural_monitoring", "relation_to_head"): RELATIONS,
-    ("rural_monitoring", "household_category"): ("脱贫户", "监测户"),
-    ("rural_monitoring", "monitoring_category"): ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户"),
-    ("rural_monitoring", "main_risk"): (
-        "因病",
-        "因残",
-        "因学",
-        "因灾",
-        "因意外事故",
-        "缺劳动力",
-        "务工就业不稳",
-        "其他",
-    ),
-    ("rural_monitoring", "risk_eliminated"): YES_NO,
-    ("disability_cards", "sex"): ("男", "女"),
-    ("disability_cards", "disability_category"): ("视力", "听力", "言语", "肢体", "智力", "精神", "多重"),
-    ("disability_cards", "disability_level"): ("一级", "二级", "三级", "四级"),
-    ("disability_cards", "living_subsidy"): YES_NO,
-    ("disability_cards", "care_subsidy"): YES_NO,
-    ("disability_cards", "card_status"): ("有效", "注销"),
-}

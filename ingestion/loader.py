@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 import duckdb
@@ -34,6 +35,7 @@ from ingestion.catalogue import (
 )
 from ingestion.errors import FeedFileError
 from ingestion.reader import MAX_CELL_CHARS, DeliveredTable, read_delivered
+from reference import mask_id_shapes, month_end
 
 META_COLUMNS = ["record_id", "delivery_month", "source_file", "source_row", "row_issues"]
 QUARANTINE_COLUMNS = [
@@ -59,6 +61,19 @@ _SCALAR: dict[str, Callable[[object], str | None]] = {
 }
 
 
+class DeliveryStatus(StrEnum):
+    """What became of a feed's delivery for a month (raw.load_log.status)."""
+
+    LOADED = "loaded"
+    NO_EVENTS = "no_events"  # an event file with no rows: no events this month (feeds.md)
+    REJECTED = "rejected"  # unreadable, or failed its blocking checks: counts as not delivered
+    MISSING = "missing"  # nothing delivered: the previous delivery stays in force
+
+    @property
+    def delivered(self) -> bool:
+        return self in (DeliveryStatus.LOADED, DeliveryStatus.NO_EVENTS)
+
+
 @dataclass
 class LoadReport:
     """What one load did; goes to Dagster metadata (counts only, no personal data)."""
@@ -74,10 +89,19 @@ class LoadReport:
     missing_optional_columns: list[str] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
     last_delivered_month: str | None = None  # when this month's delivery is missing
+    # column -> {delivered value -> rows}: codes outside the glossary and its known variants,
+    # kept as unknown (NULL) on their rows (feeds.md, "Coded values")
+    unknown_codes: dict[str, dict[str, int]] = field(default_factory=dict)
+    status: DeliveryStatus = DeliveryStatus.LOADED
+    reason: str = ""
 
     @property
     def delivered(self) -> bool:
-        return bool(self.files)
+        return bool(self.files) and self.status.delivered
+
+    @property
+    def unknown_code_rows(self) -> int:
+        return sum(sum(values.values()) for values in self.unknown_codes.values())
 
 
 def delivered_files(landing_dir: Path, month: str, feed: Feed) -> list[Path]:
@@ -145,10 +169,15 @@ def _check_range(column, value: str | None, latest_date: str) -> None:
 
 
 def normalise_row(
-    feed: Feed, mapping: dict[str, int], cells: list[str | None], latest_date: str = "9999-12-31"
+    feed: Feed,
+    mapping: dict[str, int],
+    cells: list[str | None],
+    latest_date: str = "9999-12-31",
+    unknown_codes: dict[str, dict[str, int]] | None = None,
 ) -> tuple[dict, list[str]]:
     """Warehouse values of one delivered row, and the optional fields that had to be blanked.
-    Raises RowRejected when the row cannot be used."""
+    A coded value is mapped onto the glossary; an unknown one is kept as unknown (NULL), noted
+    on the row and counted in `unknown_codes`. Raises RowRejected when the row cannot be used."""
     out: dict[str, str | None] = {}
     issues: list[str] = []
     for column in feed.columns:
@@ -179,8 +208,17 @@ def normalise_row(
         except ValueError as exc:
             rule = "negative_amount" if "negative" in str(exc) else "date_out_of_range"
             raise RowRejected(rule, f"{column.header}: {exc}") from exc
+        if column.codes is not None and out[column.name] is not None:
+            delivered = out[column.name]
+            out[column.name] = column.codes.to_glossary(delivered)
+            if out[column.name] is None:
+                shown = mask_id_shapes(delivered)[:20]
+                issues.append(f"{column.name}: unknown code {shown!r}")
+                if unknown_codes is not None:
+                    counts = unknown_codes.setdefault(column.name, {})
+                    counts[shown] = counts.get(shown, 0) + 1
         if column.required and out[column.name] is None:
-            raise RowRejected("missing_required_value", f"{column.header} is blank")
+            raise RowRejected("missing_required_value", f"{column.header} is blank or unknown")
     return out, issues
 
 
@@ -221,9 +259,14 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
         )
         report.quarantine_by_rule[rule] = report.quarantine_by_rule.get(rule, 0) + 1
 
-    latest_date = n.month_end(month).isoformat()
+    latest_date = month_end(month).isoformat()
     for path in files:
-        table = read_delivered(path, feed, month)
+        try:
+            table = read_delivered(path, feed, month)
+        except FeedFileError as exc:
+            if exc.rule == "empty_file" and feed.kind == "event":
+                continue  # an empty event file: no events this month (feeds.md)
+            raise
         file_county = path.stem.split("__", 1)[1] if "__" in path.stem else None
         mapping, missing_optional, unknown = map_headers(table, feed)
         report.missing_optional_columns = sorted(set(report.missing_optional_columns) | set(missing_optional))
@@ -249,7 +292,7 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
                 continue
             seen_rows[fingerprint] = row_number
             try:
-                values, issues = normalise_row(feed, mapping, cells, latest_date)
+                values, issues = normalise_row(feed, mapping, cells, latest_date, report.unknown_codes)
             except RowRejected as exc:
                 reject(path, row_number, exc.rule, exc.detail, cells)
                 continue
@@ -296,6 +339,8 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
                 report.id_status_counts[status] = report.id_status_counts.get(status, 0) + 1
     report.rows_loaded = len(records)
     report.rows_quarantined = len(quarantine)
+    if feed.kind == "event" and report.rows_read == 0:
+        report.status = DeliveryStatus.NO_EVENTS
     return records, quarantine, report
 
 
@@ -317,6 +362,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
         "files VARCHAR, rows_read INTEGER, rows_loaded INTEGER, rows_quarantined INTEGER, "
         "loaded_at TIMESTAMP)"
     )
+    # status and reason came with "one feed never stops the month"; older warehouses get them
+    con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded'")
+    con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS reason VARCHAR")
+    con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS unknown_codes INTEGER DEFAULT 0")
 
 
 def write_delivery(
@@ -348,19 +397,7 @@ def write_delivery(
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
         con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
         con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM incoming_quarantine")
-        con.execute("DELETE FROM raw.load_log WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
-        con.execute(
-            "INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                feed.code,
-                month,
-                ",".join(report.files),
-                report.rows_read,
-                report.rows_loaded,
-                report.rows_quarantined,
-                datetime.now(UTC).replace(tzinfo=None),
-            ],
-        )
+        _log_delivery(con, feed, month, report)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -370,6 +407,70 @@ def write_delivery(
         con.unregister("incoming_quarantine")
 
 
+def _log_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report: LoadReport) -> None:
+    con.execute("DELETE FROM raw.load_log WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
+    con.execute(
+        "INSERT INTO raw.load_log (feed_code, delivery_month, files, rows_read, rows_loaded, rows_quarantined, "
+        "loaded_at, status, reason, unknown_codes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            feed.code,
+            month,
+            ",".join(report.files),
+            report.rows_read,
+            report.rows_loaded,
+            report.rows_quarantined,
+            datetime.now(UTC).replace(tzinfo=None),
+            str(report.status),
+            report.reason or None,
+            report.unknown_code_rows,
+        ],
+    )
+
+
+def record_not_delivered(
+    con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report: LoadReport, quarantine: list[dict] | None = None
+) -> None:
+    """Log a month whose delivery is missing or rejected. The feed's rows are not touched, so
+    what was accepted before stays in force; a month already loaded is not marked missing
+    (nothing loaded is lost because a file was later taken away)."""
+    ensure_tables(con, feed)
+    if report.status == DeliveryStatus.MISSING:
+        logged = con.execute(
+            "SELECT count(*) FROM raw.load_log WHERE feed_code = ? AND delivery_month = ? AND status <> 'missing'",
+            [feed.code, month],
+        ).fetchall()[0][0]
+        if logged:
+            return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if report.status == DeliveryStatus.REJECTED:
+            rejected = pa.table(
+                {
+                    c: pa.array([q[c] for q in quarantine or []], pa.int32() if c == "source_row" else pa.string())
+                    for c in QUARANTINE_COLUMNS
+                }
+            )
+            con.register("incoming_quarantine", rejected)
+            con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
+            con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM incoming_quarantine")
+            con.unregister("incoming_quarantine")
+        _log_delivery(con, feed, month, report)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def last_delivered_month(con: duckdb.DuckDBPyConnection, feed: Feed, month: str) -> str | None:
+    """The latest month before `month` whose delivery of the feed was accepted."""
+    ensure_tables(con, feed)
+    return con.execute(
+        "SELECT max(delivery_month) FROM raw.load_log WHERE feed_code = ? AND delivery_month < ? "
+        "AND status IN ('loaded', 'no_events')",
+        [feed.code, month],
+    ).fetchall()[0][0]
+
+
 def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, month: str) -> LoadReport:
     """Load the month's delivery of one feed. A month without the feed keeps the previous
     snapshot in force (the report says `delivered=False`). Every file is parsed before
@@ -377,11 +478,9 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, mon
     ensure_tables(con, feed)
     files = delivered_files(landing_dir, month, feed)
     if not files:
-        last = con.execute(
-            "SELECT max(delivery_month) FROM raw.load_log WHERE feed_code = ? AND delivery_month < ?",
-            [feed.code, month],
-        ).fetchall()[0][0]
-        return LoadReport(feed.code, month, last_delivered_month=last)
+        return LoadReport(
+            feed.code, month, last_delivered_month=last_delivered_month(con, feed, month), status=DeliveryStatus.MISSING
+        )
     records, quarantine, report = parse_delivery(feed, month, files)
     write_delivery(con, feed, month, records, quarantine, report)
     return report

@@ -5,16 +5,13 @@ look like"). Each takes the delivered text and returns the warehouse form, or ra
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from pathlib import Path
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+from reference import county_lookup
 
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -52,29 +49,6 @@ class NormalisedId:
 EARLIEST_DATE = date(1900, 1, 1)  # feeds.md dates before 1900 are errors
 # Birth dates an ID number may state: older ones are typos, later ones not yet issued.
 EARLIEST_BIRTH, LATEST_BIRTH = date(1890, 1, 1), date(2030, 12, 31)
-NO_VALID_ID = "（无有效身份证号）"  # shown instead of a masked ID when there is none
-
-
-def month_end(month: str) -> date:
-    """The last day of a 'YYYY-MM' month: the date D every rule is evaluated at."""
-    year, mon = (int(x) for x in month.split("-"))
-    return date(year + (mon == 12), mon % 12 + 1, 1) - timedelta(days=1)
-
-
-@lru_cache(maxsize=1)
-def counties() -> tuple[tuple[str, str, int], ...]:
-    """(code, name, population in 10k) of the 17 counties, from the `counties` seed."""
-    with open(SEEDS_DIR / "counties.csv", encoding="utf-8") as f:
-        return tuple((r["county_code"], r["county_name"], int(r["population_10k"])) for r in csv.DictReader(f))
-
-
-def mask_id(id_number: str | None) -> str:
-    """First 6 and last 4 characters shown, as county workbooks and logs require."""
-    if not id_number:
-        return ""
-    if len(id_number) <= 10:
-        return "*" * len(id_number)
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
 def id_check_char(first17: str) -> str:
@@ -235,29 +209,6 @@ def normalise_phone(raw: object) -> str | None:
         text = text[:-2]
     digits = re.sub(r"\D", "", text)
     return digits or None
-
-
-@lru_cache(maxsize=1)
-def county_lookup() -> dict[str, str]:
-    """Every accepted way of writing a county of 临汾市 mapped to its code, built from the
-    `counties` seed so one file holds the reference list."""
-    lookup: dict[str, str] = {}
-    for code, name, _ in counties():
-        for form in (
-            code,
-            name,
-            f"临汾市{name}",
-            f"山西省临汾市{name}",
-            f"山西省{name}",
-            f"山西临汾{name}",
-            f"临汾{name}",
-        ):
-            lookup[form] = code
-    return lookup
-
-
-def county_codes() -> list[str]:
-    return sorted(set(county_lookup().values()))
 
 
 def normalise_county(raw: object) -> str | None:

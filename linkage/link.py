@@ -29,7 +29,7 @@ import duckdb
 import polars as pl
 from splink import DuckDBAPI, Linker
 
-from linkage.errors import ReviewedPairsError
+from linkage.errors import ModelMissingError, ReviewedPairsError
 from linkage.model import MODEL_PATH, LinkageConfig
 from linkage.standardise import standardise
 
@@ -378,7 +378,7 @@ def review_table(review: pl.DataFrame, scored: pl.DataFrame, units: pl.DataFrame
 def export_review(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Write linkage.review_pairs for the reviewers, ID numbers masked (first 6, last 4): they
     fill `decision` and save the rows as the reviewed-decisions file of the next run."""
-    from ingestion.normalise import mask_id
+    from reference import mask_id
 
     review = con.sql("SELECT * FROM linkage.review_pairs").pl()
     masked = [c for c in review.columns if c.endswith("_id_number")]
@@ -459,15 +459,12 @@ def link_records(
     decides nothing, and this month's links are remembered."""
     config = config or LinkageConfig()
     decisions = read_decisions(reviewed_pairs)
+    if not model_path.exists():
+        raise ModelMissingError(model_path)
     records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
     std = standardise(records)
     units, unresolved = linkage_units(std)
     started = time.perf_counter()
-    if not model_path.exists():
-        from linkage.train import train_model
-
-        log.warning("no trained model at %s: training one on this month's records", model_path)
-        train_model(con, std, units, model_path, config)
     scored = score_pairs(con, units, model_path, config) if len(unresolved) else pl.DataFrame(schema=PAIR_SCHEMA)
     seconds = time.perf_counter() - started
     pairs, applied = apply_decisions(scored, units, decisions)

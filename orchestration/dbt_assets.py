@@ -6,11 +6,12 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.dbt_settings import BEFORE_LINKAGE, DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
-from orchestration.resources import MonitoringRun
+from orchestration.partitions import MONTHS, dbt_vars
+from orchestration.resources import Warehouse
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -34,7 +35,16 @@ if _manifest_is_stale():
 
 
 class MonitoringDbtTranslator(DagsterDbtTranslator):
-    """Groups dbt nodes by the stage folder they live in."""
+    """Asset keys are [schema, table], as analysts see them in the warehouse; dbt nodes are
+    grouped by the stage folder they live in."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        meta_key = (dbt_resource_props.get("meta") or {}).get("dagster", {}).get("asset_key")
+        if meta_key:
+            return AssetKey(meta_key)
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return AssetKey([dbt_resource_props["schema"], dbt_resource_props.get("alias") or dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> "str | None":
         if dbt_resource_props["resource_type"] == "seed":
@@ -47,9 +57,9 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
-def _build(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringRun) -> Iterator:
-    os.environ.update(dbt_environment(run.warehouse_path))  # inherited by the dbt subprocess
-    yield from dbt.cli(["build", "--vars", json.dumps({"month": run.month})], context=context).stream()
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator:
+    os.environ.update(dbt_environment(warehouse.database))  # inherited by the dbt subprocess
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(context.partition_key))], context=context).stream()
 
 
 @dbt_assets(
@@ -58,9 +68,11 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringR
     select=BEFORE_LINKAGE,
     name="dbt_before_linkage",
     dagster_dbt_translator=MonitoringDbtTranslator(),
+    partitions_def=MONTHS,
+    backfill_policy=BackfillPolicy.multi_run(1),  # one month per run: months build on each other
 )
-def dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringRun):
-    yield from _build(context, dbt, run)
+def dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    yield from _build(context, dbt, warehouse)
 
 
 @dbt_assets(
@@ -69,6 +81,8 @@ def dbt_before_linkage(context: AssetExecutionContext, dbt: DbtCliResource, run:
     exclude=BEFORE_LINKAGE,
     name="dbt_after_linkage",
     dagster_dbt_translator=MonitoringDbtTranslator(),
+    partitions_def=MONTHS,
+    backfill_policy=BackfillPolicy.multi_run(1),  # one month per run: months build on each other
 )
-def dbt_after_linkage(context: AssetExecutionContext, dbt: DbtCliResource, run: MonitoringRun):
-    yield from _build(context, dbt, run)
+def dbt_after_linkage(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    yield from _build(context, dbt, warehouse)

@@ -1,24 +1,154 @@
-"""Stage 1: one asset per department feed, loading the month's delivery into `raw`."""
+"""Stage 1: one asset per department feed, loading the month's delivery into `raw`.
 
-import json
+A feed never stops the month (feeds.md): a file that cannot be read, or a delivery that fails
+its blocking GX suite, is turned away whole — its rows are not loaded, the previous delivery
+stays in force, the rules that need it are held back — and its check shows red in Dagster
+while every other feed goes on."""
+
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+import duckdb
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
 
+from expectations.feed_gate import FeedValidation, validate_delivery
 from ingestion.calendar import load_working_days
 from ingestion.catalogue import FEEDS, Feed
-from ingestion.loader import LoadReport, load_feed
-from orchestration.resources import MonitoringRun
+from ingestion.errors import FeedFileError
+from ingestion.loader import (
+    DeliveryStatus,
+    LoadReport,
+    delivered_files,
+    ensure_tables,
+    last_delivered_month,
+    parse_delivery,
+    record_not_delivered,
+    write_delivery,
+)
+from orchestration.partitions import MONTHS
+from orchestration.resources import MonitoringSettings, Warehouse
+
+FEED_CHECK = "gx_feed_suite"
+
+
+@dataclass
+class FeedOutcome:
+    """What became of one feed's delivery for the month."""
+
+    report: LoadReport
+    validation: FeedValidation | None = None
+
+    @property
+    def status(self) -> DeliveryStatus:
+        return self.report.status
+
+    def check_result(self) -> AssetCheckResult:
+        """Red (ERROR) when the delivery was turned away, yellow (WARN) when it is missing or
+        only a warning expectation failed, green otherwise."""
+        report, validation = self.report, self.validation
+        if report.status == DeliveryStatus.REJECTED:
+            passed, severity, text = False, AssetCheckSeverity.ERROR, f"not delivered (turned away): {report.reason}"
+        elif report.status == DeliveryStatus.MISSING:
+            last = report.last_delivered_month or "never"
+            passed, severity, text = False, AssetCheckSeverity.WARN, f"not delivered; last delivery ({last}) in force"
+        elif validation is not None and not validation.warning.success:
+            passed, severity, text = False, AssetCheckSeverity.WARN, validation.warning.describe()
+        else:
+            passed, severity = True, AssetCheckSeverity.WARN
+            text = validation.blocking.describe() if validation else "no events this month"
+        if report.unknown_codes:
+            text += f"; {report.unknown_code_rows} unknown coded values kept as unknown"
+        metadata = {"delivery_status": str(report.status), "unknown_code_rows": report.unknown_code_rows}
+        if validation is not None:
+            metadata["expectations"] = validation.blocking.evaluated + validation.warning.evaluated
+            metadata["failed"] = MetadataValue.json(
+                [f.describe() for s in (validation.blocking, validation.warning) for f in s.failed]
+            )
+            if validation.blocking.docs_url:
+                metadata["data_docs"] = MetadataValue.url(validation.blocking.docs_url)
+        return AssetCheckResult(
+            check_name=FEED_CHECK, passed=passed, severity=severity, description=text, metadata=metadata
+        )
+
+
+def previous_rows(con: duckdb.DuckDBPyConnection, feed: Feed, month: str) -> int | None:
+    rows = con.execute(
+        "SELECT rows_loaded FROM raw.load_log WHERE feed_code = ? AND delivery_month < ? "
+        "AND status = 'loaded' ORDER BY delivery_month DESC LIMIT 1",
+        [feed.code, month],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _turn_away(con, feed: Feed, month: str, report: LoadReport, reason: str, quarantine=None) -> FeedOutcome:
+    report.status, report.reason = DeliveryStatus.REJECTED, reason
+    report.last_delivered_month = last_delivered_month(con, feed, month)
+    record_not_delivered(con, feed, month, report, quarantine)
+    return FeedOutcome(report)
+
+
+def ingest_delivery(
+    con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, month: str, docs_root: Path | None = None
+) -> FeedOutcome:
+    """Read, validate and load one feed's delivery for the month; never raises for a bad
+    delivery (it is turned away, with the file, row and rule in the reason)."""
+    ensure_tables(con, feed)
+    files = delivered_files(landing_dir, month, feed)
+    if not files:
+        report = LoadReport(
+            feed.code, month, status=DeliveryStatus.MISSING, last_delivered_month=last_delivered_month(con, feed, month)
+        )
+        record_not_delivered(con, feed, month, report)
+        return FeedOutcome(report)
+    try:
+        records, quarantine, report = parse_delivery(feed, month, files)
+    except FeedFileError as exc:
+        return _turn_away(con, feed, month, LoadReport(feed.code, month, files=[p.name for p in files]), str(exc))
+    if report.rows_read and not report.rows_loaded:
+        rules = ", ".join(f"{rule} ×{n}" for rule, n in Counter(report.quarantine_by_rule).most_common(3))
+        reason = f"every one of the {report.rows_read} rows was quarantined ({rules})"
+        return _turn_away(con, feed, month, report, reason, quarantine)
+    validation = None
+    if records:
+        validation = validate_delivery(feed, records, month, previous_rows(con, feed, month), docs_root)
+        if not validation.passed:
+            outcome = _turn_away(con, feed, month, report, validation.blocking.describe(), quarantine)
+            outcome.validation = validation
+            return outcome
+    write_delivery(con, feed, month, records, quarantine, report)
+    return FeedOutcome(report, validation)
+
+
+def valid_id_share(report: LoadReport) -> float:
+    usable = sum(n for status, n in report.id_status_counts.items() if status in ("valid", "converted_15"))
+    total = sum(report.id_status_counts.values())
+    return round(usable / total, 4) if total else 0.0
 
 
 def load_metadata(report: LoadReport) -> dict:
-    """Counts only: no name or ID number ever goes to Dagster metadata."""
+    """Counts only (numbers plot across months in the UI); no name or ID number."""
     return {
-        "delivered": report.delivered,
+        "delivery_status": str(report.status),
         "files": MetadataValue.json(report.files),
         "rows_read": report.rows_read,
         "rows_loaded": report.rows_loaded,
         "rows_quarantined": report.rows_quarantined,
+        "valid_id_share": valid_id_share(report),
+        "unknown_code_rows": report.unknown_code_rows,
+        "unknown_codes": MetadataValue.json(report.unknown_codes),
         "quarantine_by_rule": MetadataValue.json(report.quarantine_by_rule),
         "id_number_status": MetadataValue.json(report.id_status_counts),
         "missing_optional_columns": MetadataValue.json(report.missing_optional_columns),
@@ -28,24 +158,35 @@ def load_metadata(report: LoadReport) -> dict:
 
 
 def feed_asset(feed: Feed) -> AssetsDefinition:
+    key = AssetKey(["raw", feed.code])
+
     @asset(
-        key=["raw", feed.code],
+        key=key,
         group_name="feeds",
+        partitions_def=MONTHS,
         description=f"{feed.title} ({feed.department}, {feed.kind} feed) as delivered for the month.",
         kinds={"python", "duckdb"},
         metadata={"department": feed.department, "kind": feed.kind},
-    )
-    def _load(context: AssetExecutionContext, run: MonitoringRun) -> MaterializeResult:
-        with run.connect() as con:
-            report = load_feed(con, feed, Path(run.landing_dir), run.month)
-        if not report.delivered:
-            context.log.warning(
-                f"{feed.code}: not delivered for {run.month}; last delivered "
-                f"{report.last_delivered_month or 'never'}, which stays in force"
+        check_specs=[
+            AssetCheckSpec(
+                FEED_CHECK,
+                asset=key,
+                description=f"GX suite of {feed.code}, run before anything is written: columns, types after "
+                "normalisation, natural key unique, share of valid ID numbers, county in 临汾市, dates and amounts "
+                "in range, coded values in their domains. Red: the delivery was turned away (not delivered this "
+                "month, its rules held back); yellow: missing, or a warning expectation failed.",
             )
-        else:
-            context.log.info(f"{feed.code}: {json.dumps(report.quarantine_by_rule)} quarantined")
-        return MaterializeResult(metadata=load_metadata(report))
+        ],
+    )
+    def _load(context: AssetExecutionContext, settings: MonitoringSettings, warehouse: Warehouse):
+        month = context.partition_key
+        with warehouse.get_connection() as con:
+            outcome = ingest_delivery(con, feed, settings.landing, month, warehouse.data_docs_root)
+        if outcome.status == DeliveryStatus.REJECTED:
+            context.log.error(f"{feed.code} {month}: turned away, previous delivery in force: {outcome.report.reason}")
+        elif outcome.status == DeliveryStatus.MISSING:
+            context.log.warning(f"{feed.code} {month}: not delivered; {outcome.report.last_delivered_month} in force")
+        return MaterializeResult(metadata=load_metadata(outcome.report), check_results=[outcome.check_result()])
 
     return _load
 
@@ -53,13 +194,61 @@ def feed_asset(feed: Feed) -> AssetsDefinition:
 @asset(
     key=["reference", "working_days"],
     group_name="reference",
+    partitions_def=MONTHS,
     kinds={"python", "duckdb"},
     description="China's official working days (chinese-calendar, with 调休) for due dates.",
 )
-def working_days(run: MonitoringRun) -> MaterializeResult:
-    with run.connect() as con:
+def working_days(warehouse: Warehouse) -> MaterializeResult:
+    with warehouse.get_connection() as con:
         days = load_working_days(con)
     return MaterializeResult(metadata={"days": days})
 
 
 feed_assets = [feed_asset(feed) for feed in FEEDS]
+
+
+def month_deliveries(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, int]:
+    """Feeds per delivery status for the month, and the month's quarantined rows."""
+    counts = dict(
+        con.execute(
+            "SELECT status, count(*) FROM raw.load_log WHERE delivery_month = ? GROUP BY status", [month]
+        ).fetchall()
+    )
+    quarantined = con.execute("SELECT count(*) FROM raw.quarantine WHERE delivery_month = ?", [month]).fetchall()
+    return {
+        "feeds_loaded": counts.get("loaded", 0) + counts.get("no_events", 0),
+        "feeds_turned_away": counts.get("rejected", 0),
+        "feeds_missing": counts.get("missing", 0),
+        "rows_quarantined": quarantined[0][0],
+    }
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["raw", "load_log"],
+            deps=[a.key for a in feed_assets],
+            description="One row per feed and month: files, rows read/loaded/quarantined, status "
+            "(loaded / no_events / rejected / missing) and the reason a delivery was turned away.",
+            group_name="feeds",
+            kinds={"duckdb"},
+        ),
+        AssetSpec(
+            ["raw", "quarantine"],
+            deps=[a.key for a in feed_assets],
+            description="Every row that could not be used: feed, file, row number, the rule it broke, its cells.",
+            group_name="feeds",
+            kinds={"duckdb"},
+        ),
+    ],
+    partitions_def=MONTHS,
+    name="delivery_log",
+)
+def delivery_log(context: AssetExecutionContext, warehouse: Warehouse):
+    """The side tables every feed asset writes, summarised for the month."""
+    with warehouse.get_connection() as con:
+        counts = month_deliveries(con, context.partition_key)
+    yield MaterializeResult(
+        asset_key=["raw", "load_log"], metadata={k: v for k, v in counts.items() if k != "rows_quarantined"}
+    )
+    yield MaterializeResult(asset_key=["raw", "quarantine"], metadata={"rows_quarantined": counts["rows_quarantined"]})

@@ -1,12 +1,17 @@
-"""Stage 5: one workbook per county and month, published only after the quality gate passed."""
+"""Stage 5: one workbook per county and month, published only after the quality gate passed;
+then the analysts' read-only copy of the warehouse."""
 
+import os
+import shutil
 from pathlib import Path
 
-from dagster import MaterializeResult, MetadataValue, asset
+import duckdb
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.dbt_assets import dbt_after_linkage
-from orchestration.resources import MonitoringRun
+from orchestration.partitions import MONTHS
+from orchestration.resources import MonitoringSettings, Warehouse
 from publication.workbooks import publish_county_workbooks
 
 
@@ -14,18 +19,48 @@ from publication.workbooks import publish_county_workbooks
     key=["publication", "county_workbooks"],
     deps=[get_asset_key_for_model([dbt_after_linkage], "alerts")],
     group_name="publication",
+    partitions_def=MONTHS,
     kinds={"excel"},
-    description="One Chinese alert workbook per county and month, ID numbers masked.",
+    description="One Chinese alert workbook per county and month, ID numbers masked; the summary sheet "
+    "names the feeds turned away or missing and the rules held back.",
 )
-def county_workbooks(run: MonitoringRun) -> MaterializeResult:
-    with run.connect() as con:
-        written = publish_county_workbooks(con, run.month, Path(run.output_dir))
-    folder = Path(run.output_dir) / run.month
+def county_workbooks(
+    context: AssetExecutionContext, settings: MonitoringSettings, warehouse: Warehouse
+) -> MaterializeResult:
+    month = context.partition_key
+    with warehouse.get_connection() as con:
+        written = publish_county_workbooks(con, month, settings.output)
     return MaterializeResult(
         metadata={
-            "folder": MetadataValue.path(str(folder)),
+            "folder": MetadataValue.path(str(settings.output / month)),
             "workbooks": len(written),
             "alerts": sum(w.alerts for w in written),
             "alerts_by_county": MetadataValue.json({w.county_name: w.alerts for w in written}),
         }
     )
+
+
+def publish_analyst_copy(database: Path, copy: Path) -> int:
+    """Copy the closed warehouse to `copy` atomically (written aside, then renamed over the old
+    copy: an analyst with the old copy open keeps reading it). Returns its size in bytes."""
+    with duckdb.connect(str(database)) as con:
+        con.execute("CHECKPOINT")  # everything in the file, nothing left in the write-ahead log
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    partial = copy.with_name(f".{copy.name}.partial")
+    shutil.copyfile(database, partial)
+    os.replace(partial, copy)
+    return copy.stat().st_size
+
+
+@asset(
+    key=["publication", "analyst_copy"],
+    deps=[county_workbooks],
+    group_name="publication",
+    partitions_def=MONTHS,
+    kinds={"duckdb"},
+    description="A read-only copy of the warehouse for analysts (<warehouse folder>/analyst/), replaced "
+    "atomically after each successful run, so queries never block or break a run.",
+)
+def analyst_copy(warehouse: Warehouse) -> MaterializeResult:
+    size = publish_analyst_copy(warehouse.path, warehouse.analyst_copy)
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(warehouse.analyst_copy)), "bytes": size})

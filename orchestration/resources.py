@@ -1,64 +1,149 @@
-"""The run's settings as a Dagster resource: which month, from which landing folder, into which
-warehouse and output folder. One DuckDB writer at a time (stack-notes.md): every asset opens
-the warehouse through `connect()` and closes it before the next step runs."""
+"""The service's settings and its warehouse as Dagster resources.
+
+The month is not a setting: it is the run's partition key. One run writes the warehouse at a
+time: a run holds the warehouse's lock from its first step to its last (so two months never
+interleave), and a second run waits for it (stack-notes.md: DuckDB allows one writing
+process). Analysts read a copy published after each successful run, never the live file."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {
     "LINFEN_LANDING": REPO_ROOT / "data" / "demo" / "landing",
-    "LINFEN_MONTH": "2023-06",
     "LINFEN_WAREHOUSE": REPO_ROOT / "data" / "warehouse" / "linfen.duckdb",
     "LINFEN_OUTPUT": REPO_ROOT / "data" / "output",
 }
 
 
-class MonitoringRun(ConfigurableResource):
-    """Settings of one monthly run."""
+def _env(name: str) -> str:
+    return str(Path(os.environ.get(name, DEFAULTS[name])).resolve())
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another run held the warehouse for longer than this run would wait."""
+
+
+class MonitoringSettings(ConfigurableResource):
+    """Where the month's deliveries land and where the county workbooks go."""
 
     landing_dir: str
-    month: str
-    warehouse_path: str
     output_dir: str
     # Reviewers' decisions on linkage pairs (CSV left_key,right_key,decision); blank means
     # `linkage_reviewed_pairs.csv` beside the warehouse.
     reviewed_pairs_path: str = ""
 
-    @property
-    def reviewed_pairs(self) -> Path:
-        return Path(self.reviewed_pairs_path or Path(self.warehouse_path).parent / "linkage_reviewed_pairs.csv")
-
-    @property
-    def linkage_review_csv(self) -> Path:
-        """Where this month's pairs to review are written for the reviewers: beside the
-        warehouse and the decisions file, since the review loop belongs to the data team."""
-        return Path(self.warehouse_path).parent / "linkage_review" / f"{self.month}.csv"
-
     @classmethod
-    def from_env(cls) -> MonitoringRun:
-        """Settings from LINFEN_* environment variables, defaulting to the demo month."""
-        value = lambda name: str(os.environ.get(name, DEFAULTS[name]))  # noqa: E731
+    def from_env(cls) -> MonitoringSettings:
+        """Settings from LINFEN_* environment variables, defaulting to the demo folders."""
         return cls(
-            landing_dir=str(Path(value("LINFEN_LANDING")).resolve()),
-            month=value("LINFEN_MONTH"),
-            warehouse_path=str(Path(value("LINFEN_WAREHOUSE")).resolve()),
-            output_dir=str(Path(value("LINFEN_OUTPUT")).resolve()),
+            landing_dir=_env("LINFEN_LANDING"),
+            output_dir=_env("LINFEN_OUTPUT"),
             reviewed_pairs_path=os.environ.get("LINFEN_REVIEWED_PAIRS", ""),
         )
 
+    @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir)
+
+    @property
+    def output(self) -> Path:
+        return Path(self.output_dir)
+
+
+class Warehouse(DuckDBResource):
+    """The DuckDB warehouse (dagster-duckdb's resource), locked for the whole run."""
+
+    lock_wait_seconds: int = Field(
+        default=6 * 3600,
+        description="How long a run waits for another run on the same warehouse before failing.",
+    )
+
+    @classmethod
+    def from_env(cls) -> Warehouse:
+        return cls(database=_env("LINFEN_WAREHOUSE"))
+
+    @property
+    def path(self) -> Path:
+        return Path(self.database)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def reviewed_pairs(self, settings: MonitoringSettings) -> Path:
+        return Path(settings.reviewed_pairs_path or self.folder / "linkage_reviewed_pairs.csv")
+
+    def linkage_review_csv(self, month: str) -> Path:
+        """This month's pairs to review, for the reviewers: beside the warehouse and the
+        decisions file, since the review loop belongs to the data team."""
+        return self.folder / "linkage_review" / f"{month}.csv"
+
+    @property
+    def data_docs_root(self) -> Path:
+        """The GX project (and its HTML Data Docs) beside the warehouse."""
+        return self.folder / "quality"
+
+    @property
+    def analyst_copy(self) -> Path:
+        """The read-only copy analysts open (same file name, so dbt's views resolve)."""
+        return self.folder / "analyst" / self.path.name
+
+    def log_file(self, month: str, run_id: str) -> Path:
+        return self.folder / "logs" / f"run-{month}-{run_id[:8]}.log"
+
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.warehouse_path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.warehouse_path)
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection, closed however the block ends (dbt runs as a subprocess
+        between the steps and needs the file free)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(self.database, config=dict(self.connection_config))
         try:
             yield con
         finally:
             con.close()
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[Warehouse]:
+        """Hold the warehouse for the run (the in-process executor initialises resources
+        once per run): a concurrent run on the same file waits here, then runs."""
+        with hold_warehouse(self.path, self.lock_wait_seconds, context.log):
+            yield self
+
+
+@contextmanager
+def hold_warehouse(path: Path, wait_seconds: float, log=None) -> Iterator[None]:
+    """An exclusive lock on `<warehouse>.lock`, waited for up to `wait_seconds`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        announced = False
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not announced and log is not None:
+                    log.info(f"another run holds {path.name}; waiting for it to finish")
+                    announced = True
+                if time.monotonic() > deadline:
+                    raise WarehouseBusyError(
+                        f"{path} stayed locked by another run for {wait_seconds:.0f} s; nothing was written by this run"
+                    ) from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,8 +1,11 @@
-"""Run one month end to end through the same Dagster assets as the UI:
+"""Run one month end to end: partition M of the same Dagster job the UI, the sensor and the
+schedule launch.
 
     .venv/bin/python -m orchestration.run --landing DIR --month 2023-06 --warehouse FILE --out DIR
 
-Exits 1, saying why, when a step fails or a blocking quality check stops publication.
+Exit 0: the month was published (feeds turned away or missing are listed, their rules held
+back). Exit 1: not published (a step failed, or the gate on the alerts). Exit 2: the arguments
+or the landing folder are wrong; nothing ran.
 """
 
 from __future__ import annotations
@@ -13,20 +16,65 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance
+import duckdb
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 
+from ingestion.landing import delivered_names, feed_of
 from orchestration.definitions import MONTHLY_JOB, build_definitions
-from orchestration.resources import MonitoringRun
+from orchestration.partitions import MonthError, MonthOrderError, check_month_order, parse_month
+from orchestration.resources import MonitoringSettings, Warehouse
 
 
-def run_month(run: MonitoringRun):
-    """Execute the monthly job in this process; returns Dagster's result."""
-    job = build_definitions(run).resolve_job_def(MONTHLY_JOB)
+class ArgumentProblem(ValueError):
+    """Arguments that cannot make a run: said before anything runs."""
+
+
+def preflight(landing: Path, month: str) -> list[Path]:
+    """The month folder's delivered files; ArgumentProblem when the month is not a partition,
+    the landing folder does not exist, or the month folder holds no feed at all."""
+    try:
+        parse_month(month)
+    except MonthError as exc:
+        raise ArgumentProblem(str(exc)) from None
+    if not landing.is_dir():
+        raise ArgumentProblem(f"landing folder {landing} does not exist")
+    folder = landing / month
+    if not folder.is_dir():
+        months = sorted(p.name for p in landing.iterdir() if p.is_dir())[-3:]
+        raise ArgumentProblem(f"no folder {month} in {landing} (it holds {', '.join(months) or 'no month folder'})")
+    files = delivered_names(folder)
+    if not any(feed_of(p.name)[0] for p in files):
+        raise ArgumentProblem(f"{folder} holds no feed file: a month with nothing delivered is not run")
+    return files
+
+
+def check_order_before_running(warehouse: Path, month: str) -> None:
+    """Say at once when the month's predecessor never ran (the linkage step checks again,
+    for runs launched from the UI). A warehouse held by a running run is checked later."""
+    if not warehouse.exists():
+        return
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return
+    try:
+        check_month_order(con, month)
+    except MonthOrderError as exc:
+        raise ArgumentProblem(str(exc)) from None
+    finally:
+        con.close()
+
+
+def run_month(settings: MonitoringSettings, warehouse: Warehouse, month: str):
+    """Execute partition `month` of the monthly job in this process; returns Dagster's result."""
+    job = build_definitions(settings, warehouse).resolve_job_def(MONTHLY_JOB)
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, partition_key=month)
 
 
 @contextmanager
@@ -51,9 +99,41 @@ def console_to(path: Path) -> Iterator[None]:
             os.close(saved[1])
 
 
-def failures(result) -> list[str]:
-    """What went wrong, in words: failed steps with their error, failed blocking checks."""
-    reasons = []
+@dataclass
+class RunSummary:
+    """What the terminal says after a run, read from the run's own events (no warehouse
+    access: another run may hold it by then)."""
+
+    errors: list[str] = field(default_factory=list)  # stop publication
+    feeds: dict[str, dict] = field(default_factory=dict)  # feed -> materialization metadata
+    feed_checks: dict[str, tuple[bool, str, str]] = field(default_factory=dict)  # feed -> passed, severity, text
+    warnings: list[str] = field(default_factory=list)
+    published: dict = field(default_factory=dict)
+
+    def feed_lines(self) -> list[str]:
+        lines = []
+        for feed, meta in sorted(self.feeds.items()):
+            status = meta.get("delivery_status")
+            text = self.feed_checks.get(feed, (True, "", ""))[2]
+            if status == "rejected":
+                lines.append(f"  TURNED AWAY  {feed}: {text}")
+            elif status == "missing":
+                lines.append(f"  MISSING      {feed}: {text}")
+            elif status == "no_events":
+                lines.append(f"  NO EVENTS    {feed}: the file holds no rows")
+            if meta.get("unknown_code_rows"):
+                codes = "; ".join(
+                    f"{column}: " + ", ".join(f"{value!r} ×{n}" for value, n in values.items())
+                    for column, values in (meta.get("unknown_codes") or {}).items()
+                )
+                lines.append(
+                    f"  UNKNOWN CODE {feed}: {codes} (kept as unknown; rules reading the column skip the rows)"
+                )
+        return lines
+
+
+def summarise(result) -> RunSummary:
+    summary = RunSummary()
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
@@ -61,15 +141,27 @@ def failures(result) -> list[str]:
                 error = error.cause
             lines = error.message.strip().splitlines() if error else ["failed"]
             detail = [ln.strip() for ln in lines[1:] if "Error" in ln or "Failure in" in ln][:6]
-            reasons.append(f"step {event.step_key} failed: " + " | ".join([lines[0].strip(), *detail]))
+            summary.errors.append(f"step {event.step_key} failed: " + " | ".join([lines[0].strip(), *detail]))
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if not evaluation.passed:
-                severity = evaluation.severity.value if evaluation.severity else "ERROR"
-                key = evaluation.asset_check_key
-                text = evaluation.description or ""
-                reasons.append(f"check {key.asset_key.to_user_string()}:{key.name} ({severity}): {text}")
-    return reasons
+            key = evaluation.asset_check_key
+            feed = key.asset_key.path[-1] if key.asset_key.path[0] == "raw" else None
+            text = evaluation.description or ""
+            if feed:
+                summary.feed_checks[feed] = (evaluation.passed, evaluation.severity.value, text)
+            elif not evaluation.passed:
+                where = f"check {key.asset_key.to_user_string()}:{key.name}: {text}"
+                is_error = evaluation.severity == AssetCheckSeverity.ERROR
+                (summary.errors if is_error else summary.warnings).append(where)
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            key = materialization.asset_key.path
+            metadata = {k: v.value for k, v in materialization.metadata.items()}
+            if key[0] == "raw" and "delivery_status" in metadata:
+                summary.feeds[key[-1]] = metadata
+            elif key == ["publication", "county_workbooks"]:
+                summary.published = metadata
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m orchestration.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/<feed files>")
-    parser.add_argument("--month", required=True, help="the month to monitor, YYYY-MM")
+    parser.add_argument("--month", required=True, help="the month to monitor, YYYY-MM (a partition of the job)")
     parser.add_argument("--warehouse", required=True, help="DuckDB warehouse file (created if missing)")
     parser.add_argument("--out", required=True, help="folder for the county workbooks")
     parser.add_argument(
@@ -86,33 +178,50 @@ def main(argv: list[str] | None = None) -> int:
         help="reviewers' linkage decisions, CSV left_key,right_key,decision (default: beside the warehouse)",
     )
     args = parser.parse_args(argv)
-    run = MonitoringRun(
-        landing_dir=str(Path(args.landing).resolve()),
-        month=args.month,
-        warehouse_path=str(Path(args.warehouse).resolve()),
+    landing = Path(args.landing).resolve()
+    try:
+        preflight(landing, args.month)
+        check_order_before_running(Path(args.warehouse).resolve(), args.month)
+    except ArgumentProblem as exc:
+        print(f"ERROR nothing ran: {exc}", file=sys.stderr)
+        return 2
+    settings = MonitoringSettings(
+        landing_dir=str(landing),
         output_dir=str(Path(args.out).resolve()),
         reviewed_pairs_path=str(Path(args.reviewed_pairs).resolve()) if args.reviewed_pairs else "",
     )
+    warehouse = Warehouse(database=str(Path(args.warehouse).resolve()))
     started = time.perf_counter()
-    log_path = Path(run.warehouse_path).parent / "logs" / f"run-{run.month}.log"
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    log_path = warehouse.folder / "logs" / f"run-{args.month}-{stamp}-{os.getpid()}.log"
     with console_to(log_path):
-        result = run_month(run)
+        result = run_month(settings, warehouse, args.month)
     seconds = time.perf_counter() - started
-    problems = failures(result)
-    blocking = [p for p in problems if "(WARN)" not in p]
-    for problem in problems:
-        print(("WARNING " if "(WARN)" in problem else "ERROR ") + problem, file=sys.stderr)
-    published = Path(run.output_dir) / run.month
-    if not result.success or blocking:
+    summary = summarise(result)
+    for line in summary.feed_lines():
+        print(line, file=sys.stderr)
+    for warning in summary.warnings:
+        print(f"WARNING {warning}", file=sys.stderr)
+    for error in summary.errors:
+        print(f"ERROR {error}", file=sys.stderr)
+    if not result.success or summary.errors:
         print(
-            f"month {run.month} NOT published ({seconds:.0f}s): see the errors above; full log: {log_path}",
+            f"month {args.month} NOT published ({seconds:.0f}s): see the errors above; full log: {log_path}",
             file=sys.stderr,
         )
         return 1
-    print(f"month {run.month} done in {seconds:.0f}s")
-    print(f"warehouse:        {run.warehouse_path}")
-    print(f"county workbooks: {published}")
-    print(f"linkage review:   {run.linkage_review_csv} (decisions go to {run.reviewed_pairs})")
+    loaded = sum(1 for m in summary.feeds.values() if m.get("delivery_status") in ("loaded", "no_events"))
+    print(
+        f"month {args.month} done in {seconds:.0f}s: {summary.published.get('alerts', 0)} alerts, "
+        f"{loaded} of {len(summary.feeds)} feeds delivered"
+    )
+    print(f"warehouse:        {warehouse.path}")
+    print(f"analyst copy:     {warehouse.analyst_copy} (open read-only; replaced after each run)")
+    print(f"county workbooks: {settings.output / args.month}")
+    print(
+        f"linkage review:   {warehouse.linkage_review_csv(args.month)} "
+        f"(decisions go to {warehouse.reviewed_pairs(settings)})"
+    )
     print(f"run log:          {log_path}")
     return 0
 

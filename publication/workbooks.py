@@ -17,7 +17,7 @@ import xlsxwriter
 
 from expectations.suites import published_workbooks_suite
 from expectations.validate import validate_frame
-from ingestion.normalise import NO_VALID_ID, counties, mask_id
+from reference import NO_VALID_ID, counties, mask_id
 
 CATEGORY_LABELS = {
     "tekun": "特困人员",
@@ -103,7 +103,28 @@ def to_workbook_row(alert: dict) -> list:
     ]
 
 
-def write_county_workbook(path: Path, county_name: str, month: str, rows: list[list]) -> None:
+def month_notes(con: duckdb.DuckDBPyConnection, month: str) -> list[str]:
+    """What every county must know about the month's data: feeds turned away or not delivered
+    (the previous delivery in force) and the rules held back (their open alerts 暂停)."""
+    notes = []
+    feeds = con.execute(
+        """
+        SELECT f.title, l.status, l.reason
+        FROM raw.load_log AS l JOIN reference.feeds AS f USING (feed_code)
+        WHERE l.delivery_month = ? AND l.status IN ('rejected', 'missing')
+        ORDER BY l.status DESC, l.feed_code
+        """,
+        [month],
+    ).fetchall()
+    for title, status, _ in feeds:
+        what = "本月交付未通过质量检查，未予采用" if status == "rejected" else "本月未交付"
+        notes.append(f"{title}：{what}，沿用上次交付的数据")
+    held = con.execute("SELECT message FROM main.held_back_rules WHERE month = ? ORDER BY rule_id", [month]).fetchall()
+    notes += [f"{message}；该规则原有预警状态为“暂停”" for (message,) in held]
+    return notes
+
+
+def write_county_workbook(path: Path, county_name: str, month: str, rows: list[list], notes: list[str] = ()) -> None:
     workbook = xlsxwriter.Workbook(str(path))
     title = workbook.add_format({"bold": True, "font_size": 14})
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
@@ -126,6 +147,12 @@ def write_county_workbook(path: Path, county_name: str, month: str, rows: list[l
             summary.write_number(line, 1, count)
             line += 1
         line += 1
+    if notes:
+        summary.write(line, 0, "本月数据情况", header)
+        line += 1
+        for note in notes:
+            summary.write(line, 0, note)
+            line += 1
     summary.set_column(0, 0, 28)
 
     sheet = workbook.add_worksheet("预警明细")
@@ -165,19 +192,39 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
     for alert in alerts:
         by_county.setdefault(alert["county_code"], []).append(to_workbook_row(alert))
     written = []
+    notes = month_notes(con, month)
     for code, name, _ in counties():
-        filename = f"{code}_{name}_低收入人口监测预警_{month}.xlsx"
+        filename = workbook_name(code, name, month)
         rows = by_county.get(code, [])
-        write_county_workbook(staging / filename, name, month, rows)
+        write_county_workbook(staging / filename, name, month, rows, notes)
         written.append(CountyWorkbook(code, name, folder / filename, len(rows)))
     try:
         check_staged_workbooks(staging, {a["alert_id"]: a["county_code"] for a in alerts})
     except PublicationGateError:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    shutil.rmtree(folder, ignore_errors=True)
-    staging.rename(folder)
+    swap_in(staging, folder, {w.path.name for w in written})
     return written
+
+
+def workbook_name(county_code: str, county_name: str, month: str) -> str:
+    return f"{county_code}_{county_name}_低收入人口监测预警_{month}.xlsx"
+
+
+def swap_in(staging: Path, folder: Path, ours: set[str]) -> None:
+    """Replace the month's folder by the staged one with renames only (the old folder is moved
+    aside, the new one renamed in, then the old one deleted), so a reader sees the old set or
+    the new set, never a mix. Files a person put in the month's folder are kept."""
+    aside = folder.with_name(f".{folder.name}.previous")
+    shutil.rmtree(aside, ignore_errors=True)
+    if folder.exists():
+        folder.rename(aside)
+    staging.rename(folder)
+    if aside.exists():
+        for path in aside.iterdir():
+            if path.name not in ours and not (folder / path.name).exists():
+                path.rename(folder / path.name)
+        shutil.rmtree(aside)
 
 
 class PublicationGateError(Exception):

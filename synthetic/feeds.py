@@ -29,9 +29,10 @@ DELIVERY = {
     "housing_property": dict(fmt="csv", encoding="utf-8"),
     "emergency_disaster": dict(fmt="csv", encoding="utf-8"),
     "medins_enrollment": dict(fmt="csv", encoding="utf-8-sig"),
-    "medins_settlements": dict(fmt="xlsx", title_rows=0),
-    "rural_monitoring": dict(fmt="xlsx", title_rows=2, total_row=True),
-    "disability_cards": dict(fmt="csv", encoding="utf-8"),
+    # department_codes: coded values in that system's own list (之子, 1/2, Y/N, 1级 …)
+    "medins_settlements": dict(fmt="xlsx", title_rows=0, department_codes=True),
+    "rural_monitoring": dict(fmt="xlsx", title_rows=2, total_row=True, department_codes=True),
+    "disability_cards": dict(fmt="csv", encoding="utf-8", department_codes=True),
 }
 
 SUBSIDY_CATEGORY = {"tekun": "特困人员", "dibao": "低保对象", "marginal": "低保边缘"}

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.normalise import counties
+from reference import counties
 from synthetic.events import Events, assign_programme, month_events, roll_over
 from synthetic.feeds import Renderer
 from synthetic.noise import Noise

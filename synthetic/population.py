@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 from faker.providers.person.zh_CN import Provider as FakerNames
 
-from ingestion.normalise import SEEDS_DIR, counties, id_check_char, month_end
+from ingestion.normalise import id_check_char
+from reference import SEEDS_DIR, counties, month_end
 
 SURNAMES = list(FakerNames.last_names.keys())
 SURNAME_WEIGHTS = list(FakerNames.last_names.values())

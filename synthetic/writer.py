@@ -30,6 +30,16 @@ def delivered_headers(code: str, rng: random.Random) -> list[str]:
     return headers
 
 
+def department_spelling(code: str) -> dict[str, dict[str, str]]:
+    """column -> {glossary value: how this department's system writes it} (feeds.md, "Coded
+    values"): the catalogue's code lists, read backwards."""
+    return {
+        c.name: {value: c.codes.spelling_of(value) for value in c.codes.values}
+        for c in FEEDS_BY_CODE[code].columns
+        if c.codes is not None
+    }
+
+
 def _title(code: str, month: str) -> list[str]:
     year, mon = month.split("-")
     return [
@@ -44,6 +54,7 @@ def write_feed(
     """Write one feed's files; return truth rows with the file and row each record landed on."""
     spec = DELIVERY[feed.code]
     columns = FEEDS_BY_CODE[feed.code].column_names
+    spell = department_spelling(feed.code) if spec.get("department_codes") else {}
     groups: dict[str, list[int]] = {}
     for i, county in enumerate(feed.counties):
         key = county if spec.get("per_county") else ""
@@ -58,7 +69,7 @@ def write_feed(
         body: list[list] = []
         body_truth: list[list[dict]] = []
         for i in indices:
-            row = [feed.rows[i].get(c) for c in columns]
+            row = [spell[c].get(v, v) if c in spell else v for c, v in ((c, feed.rows[i].get(c)) for c in columns)]
             copies = 2 if rng.random() < duplicate_rate else 1
             for _ in range(copies):
                 body.append(row)

@@ -1,8 +1,12 @@
-"""Shared fixtures: a small generated month, and one real run of the monthly job over it."""
+"""Shared fixtures: one generated city of three months, and real runs of the monthly job over
+it (Dagster, dbt, Splink, GX), each run once per session and shared by the tests."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +15,11 @@ import pytest
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from synthetic.generate import GeneratedMonth, generate_month  # noqa: E402
+from synthetic.generate import GeneratedMonth, generate_month, generate_months  # noqa: E402
 
 SMALL_CITY = 2500
 MONTH = "2023-06"
+MONTHS = ["2023-06", "2023-07", "2023-08"]
 
 
 @pytest.fixture(scope="session")
@@ -23,38 +28,51 @@ def small_month(tmp_path_factory) -> GeneratedMonth:
     return generate_month(tmp_path_factory.mktemp("city"), people=SMALL_CITY, month=MONTH, seed=11)
 
 
+@pytest.fixture(scope="session")
+def city(tmp_path_factory) -> list[GeneratedMonth]:
+    """One city of about 2,500 people over June, July and August 2023."""
+    return generate_months(tmp_path_factory.mktemp("months") / "city", people=SMALL_CITY, months=MONTHS, seed=13)
+
+
 @dataclass
 class PipelineRun:
     month: GeneratedMonth
-    warehouse: Path
+    warehouse: Path  # a copy of the warehouse as it stood after this month
     output: Path
     exit_code: int
     stdout: str
     stderr: str
+    service_dir: Path  # the live warehouse's folder: run logs, Data Docs, review CSVs, analyst copy
+
+
+def run_monthly_command(landing: Path, month: str, warehouse: Path, output: Path) -> tuple[int, str, str]:
+    """`python -m orchestration.run` in this process, its terminal output captured."""
+    from orchestration.run import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--landing", str(landing), "--month", month, "--warehouse", str(warehouse), "--out", str(output)])
+    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="session")
-def pipeline_run(small_month, tmp_path_factory) -> PipelineRun:
-    """The monthly command, run for real (Dagster, dbt, Splink, GX) on the small month."""
-    import contextlib
-    import io
+def month_runs(city, tmp_path_factory) -> dict[str, PipelineRun]:
+    """June then July into one warehouse, as the service runs them; June's warehouse is kept
+    as it stood after June (a copy) for the tests of one month."""
+    work = tmp_path_factory.mktemp("service")
+    warehouse, output = work / "warehouse" / "linfen.duckdb", work / "out"
+    runs = {}
+    for generated in city[:2]:
+        code, out, err = run_monthly_command(generated.landing_dir, generated.month, warehouse, output)
+        assert code == 0, err[-3000:]
+        kept = work / generated.month / "linfen.duckdb"
+        kept.parent.mkdir()
+        shutil.copy(warehouse, kept)
+        runs[generated.month] = PipelineRun(generated, kept, output, code, out, err, warehouse.parent)
+    return runs
 
-    from orchestration.run import main
 
-    work = tmp_path_factory.mktemp("run")
-    warehouse, output = work / "warehouse.duckdb", work / "out"
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(
-            [
-                "--landing",
-                str(small_month.landing_dir),
-                "--month",
-                MONTH,
-                "--warehouse",
-                str(warehouse),
-                "--out",
-                str(output),
-            ]
-        )
-    return PipelineRun(small_month, warehouse, output, code, out.getvalue(), err.getvalue())
+@pytest.fixture(scope="session")
+def pipeline_run(month_runs) -> PipelineRun:
+    """The monthly command, run for real on the first month of the city."""
+    return month_runs[MONTH]

@@ -138,12 +138,23 @@ def test_linkage_is_measured_against_the_truth(pipeline_run, warehouse):
     assert scores.f1 >= 0.97, scores
 
 
-def test_no_personal_data_in_the_run_output(pipeline_run):
-    assert not UNMASKED_ID.search(pipeline_run.stdout + pipeline_run.stderr)
+def test_no_personal_data_in_what_a_run_writes_outside_the_warehouse(month_runs):
+    """The terminal, the run logs (dbt's and GX's output included), the Data Docs and GX's
+    stored validations, the linkage review CSVs: no whole ID number anywhere."""
+    run = month_runs["2023-07"]
+    assert not UNMASKED_ID.search(run.stdout + run.stderr)
+    written = [
+        p
+        for p in run.service_dir.rglob("*")
+        if p.is_file() and p.suffix in (".log", ".html", ".json", ".csv") and "analyst" not in p.parts
+    ]
+    assert any(p.suffix == ".log" for p in written) and any(p.suffix == ".csv" for p in written)
+    leaks = [p.name for p in written if UNMASKED_ID.search(p.read_text(encoding="utf-8", errors="replace"))]
+    assert not leaks, leaks
 
 
 def test_quality_reports_are_written_as_data_docs(pipeline_run):
-    index = pipeline_run.warehouse.parent / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    index = pipeline_run.service_dir / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     assert index.exists()
     validations = list(index.parent.glob("validations/**/*.html"))
     folders = {p.relative_to(index.parent / "validations").parts[:2] for p in validations}

@@ -1,48 +1,26 @@
 """Two consecutive months into one warehouse: alert identity and lifecycle (新增 / 持续 / 已解除),
 overdue escalation, every month's categories kept, entries and exits."""
 
-import contextlib
 import csv
-import io
 
 import duckdb
 import pytest
 
 from synthetic.evaluate import planted_alert_scores
-from synthetic.generate import generate_months
 
 MONTHS = ["2023-06", "2023-07"]
 
 
 @pytest.fixture(scope="module")
-def two_months(tmp_path_factory):
-    from orchestration.run import main
-
-    base = tmp_path_factory.mktemp("months")
-    generated = generate_months(base / "city", people=2500, months=[*MONTHS, "2023-08"], seed=13)
-    warehouse = base / "w.duckdb"
+def two_months(city, month_runs):
+    """June and July run into one warehouse (conftest.month_runs), read month by month."""
     scores, keys = {}, {}
     for month in MONTHS:
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(
-                [
-                    "--landing",
-                    str(generated[0].landing_dir),
-                    "--month",
-                    month,
-                    "--warehouse",
-                    str(warehouse),
-                    "--out",
-                    str(base / "out"),
-                ]
-            )
-        assert code == 0, err.getvalue()[-2000:]
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            scores[month] = planted_alert_scores(con, generated[MONTHS.index(month)].truth_dir, month)
-            keys[month] = keys_of_records_without_valid_id(con, generated[MONTHS.index(month)].truth_dir)
-    con = duckdb.connect(str(warehouse), read_only=True)
-    yield generated, con, scores, keys
+        with duckdb.connect(str(month_runs[month].warehouse), read_only=True) as con:
+            scores[month] = planted_alert_scores(con, city[MONTHS.index(month)].truth_dir, month)
+            keys[month] = keys_of_records_without_valid_id(con, city[MONTHS.index(month)].truth_dir)
+    con = duckdb.connect(str(month_runs["2023-07"].warehouse), read_only=True)
+    yield city, con, scores, keys
     con.close()
 
 
@@ -130,45 +108,3 @@ def test_every_month_keeps_its_categories_and_the_changes_are_recorded(two_month
     changes = dict(con.execute("SELECT change, count(*) FROM main.category_changes GROUP BY 1").fetchall())
     assert changes.get("entered", 0) > 0
     assert con.execute("SELECT count(DISTINCT month) FROM main.alert_history").fetchall()[0][0] == 2
-
-
-def test_a_month_without_a_feed_runs_on_its_previous_snapshot_and_says_how_old_it_is(two_months, tmp_path):
-    import shutil
-
-    from orchestration.run import main
-
-    generated, con, _, _ = two_months
-    landing = generated[0].landing_dir
-    for path in (landing / "2023-08").glob("civil_tekun*"):
-        path.unlink()  # the August tekun roster did not arrive
-    warehouse = tmp_path / "w.duckdb"
-    shutil.copy(con.execute("PRAGMA database_list").fetchall()[0][2], warehouse)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(
-            [
-                "--landing",
-                str(landing),
-                "--month",
-                "2023-08",
-                "--warehouse",
-                str(warehouse),
-                "--out",
-                str(tmp_path / "out"),
-            ]
-        )
-    assert code == 0, err.getvalue()[-2000:]
-    with duckdb.connect(str(warehouse), read_only=True) as aug:
-        age = aug.execute(
-            "SELECT last_delivered_month, age_months, is_stale FROM intermediate.int_feed_freshness "
-            "WHERE feed_code = 'civil_tekun'"
-        ).fetchall()
-        tekun = aug.execute(
-            "SELECT count(*) FROM main.person_month WHERE month = '2023-08' AND category = 'tekun'"
-        ).fetchall()[0][0]
-        evidence = aug.execute(
-            "SELECT evidence FROM main.alerts WHERE rule_id = 'S05' AND status <> '已解除'"
-        ).fetchall()
-    assert age == [("2023-07", 1, False)]
-    assert tekun > 0, "the July tekun roster stays in force"
-    assert evidence and all("特困人员供养名册为1个月前交付" in e for (e,) in evidence)

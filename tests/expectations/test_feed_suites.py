@@ -55,8 +55,14 @@ CASES = [
     ("a date that is not ISO blocks", {"exit_date": some(100, 1, "2023-06-01", "2023/6/1")}, None, False, True),
     ("a date in the future blocks", {"exit_date": some(100, 1, "2023-06-01", "2024-01-01")}, None, False, True),
     ("a negative amount blocks", {"income_per_person_at_exit": some(100, 1, "300", "-3")}, None, False, True),
-    ("one unknown code in 100 only warns", {"exit_reason": some(100, 1, "其他", "调走")}, None, True, False),
-    ("two unknown codes in 100 block", {"exit_reason": some(100, 2, "其他", "调走")}, None, False, False),
+    ("unknown codes kept as unknown (NULL) pass", {"exit_reason": some(100, 30, "其他", None)}, None, True, True),
+    (
+        "a code outside the glossary after loading blocks (a loader fault)",
+        {"exit_reason": some(100, 1, "其他", "调走")},
+        None,
+        False,
+        True,
+    ),
     (
         "a duplicated natural key blocks",
         {"record_id": ["r0"] * 2 + [f"r{i}" for i in range(2, 100)]},

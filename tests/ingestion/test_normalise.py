@@ -6,7 +6,6 @@ from ingestion.normalise import (
     IdStatus,
     birth_date_from_id,
     id_check_char,
-    mask_id,
     normalise_amount,
     normalise_county,
     normalise_date,
@@ -14,6 +13,7 @@ from ingestion.normalise import (
     normalise_integer,
     normalise_name,
 )
+from reference import mask_id
 
 VALID = "141002199001011230"
 VALID = VALID[:17] + id_check_char(VALID[:17])

@@ -3,5 +3,26 @@
     incremental_strategy='append',
     pre_hook="{% if is_incremental() %}delete from {{ this }} where month = '{{ var('month') }}'{% endif %}"
 ) }}
--- One row per alert per month in which it was raised; a rerun of a month replaces that month.
-select * from {{ ref('alerts_raised') }}
+-- depends_on: {{ ref('held_back_rules') }}
+-- One row per alert per month in which it was open: raised that month, or carried over as it
+-- stood (is_paused) because its rule is held back this month. A rerun of a month replaces it.
+with raised as (
+    select *, false as is_paused from {{ ref('alerts_raised') }}
+)
+
+{% if is_incremental() %}
+, carried as (
+    -- the open alerts of a held-back rule stay open, neither resolved nor raised anew (暂停)
+    select last_month.* replace ('{{ var("month") }}' as month, true as is_paused)
+    from {{ this }} as last_month
+    where
+        last_month.month = (select max(month) from {{ this }} where month < '{{ var("month") }}')
+        and last_month.rule_id in (select rule_id from {{ ref('held_back_rules') }})
+)
+
+select * from raised
+union all by name
+select * from carried
+{% else %}
+select * from raised
+{% endif %}

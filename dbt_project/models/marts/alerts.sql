@@ -1,5 +1,6 @@
--- One row per alert of the month: the alerts raised (新增 the first month, 持续 after) and
--- those raised the previous month that no longer hold (已解除).
+-- One row per alert of the month: the alerts raised (新增 the first month or back after a
+-- gap, 持续 after), those of a held-back rule carried over (暂停), and those open the previous
+-- month that no longer hold (已解除).
 with history as (
     select * from {{ ref('alert_history') }}
 ),
@@ -28,11 +29,11 @@ resolved as (
 combined as (
     select *, false as is_resolved from this_month
     union all by name
-    select *, true as is_resolved from resolved
+    select * replace (false as is_paused), true as is_resolved from resolved
 )
 
 select
-    combined.* exclude (is_resolved, level),
+    combined.* exclude (is_resolved, is_paused, level),
     -- an alert still open after the due date of its first month rises one level
     case
         when not combined.is_resolved and first_raised.first_due_date < {{ month_end() }}
@@ -43,7 +44,8 @@ select
     first_raised.first_alert_month,
     case
         when combined.is_resolved then '已解除'
-        when first_raised.first_alert_month = '{{ var("month") }}' then '新增'
+        when combined.is_paused then '暂停'
+        when combined.alert_id not in (select alert_id from previous_month) then '新增'
         else '持续'
     end as status
 from combined

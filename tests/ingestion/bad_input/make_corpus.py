@@ -134,8 +134,10 @@ def build() -> None:  # noqa: PLR0915 - one line per case reads best
     e, v = "civil_exits", "civil_visits"
 
     # -- files that cannot be loaded: a clear error, nothing written --------------------------
-    case("01_empty.csv", e, "error", "empty_file", "a file of zero bytes").write_bytes(b"")
-    case("02_whitespace_only.csv", e, "error", "empty_file", "only blank lines").write_bytes(b"\r\n\r\n  \r\n")
+    case("01_empty_snapshot.csv", "civil_tekun", "error", "empty_file", "a roster of zero bytes").write_bytes(b"")
+    case(
+        "02_whitespace_only_snapshot.csv", "civil_tekun", "error", "empty_file", "a roster of blank lines"
+    ).write_bytes(b"\r\n\r\n  \r\n")
     garbage = random.Random(3)
     case("03_binary_garbage.csv", e, "error", "binary_content", "random bytes with NULs").write_bytes(
         bytes(garbage.randrange(256) for _ in range(2048))
@@ -377,6 +379,74 @@ def build() -> None:  # noqa: PLR0915 - one line per case reads best
             loaded=4,
         ),
         exits(["尧都区", "赵六", ID_D, "低保", "2023-06-09", "其他", "一千元"]),
+    )
+
+    write_csv(
+        case("47_clean_roster.csv", "civil_tekun", "loaded", "", "a clean 特困 roster of two people", loaded=2),
+        [
+            [
+                "区县",
+                "乡镇（街道）",
+                "村（社区）",
+                "姓名",
+                "身份证号码",
+                "性别",
+                "城乡类别",
+                "供养方式",
+                "生活自理能力",
+                "月基本生活费",
+                "月照料护理费",
+                "纳入日期",
+                "状态",
+            ],
+            [
+                "尧都区",
+                "东关街道",
+                "东关社区",
+                "钱七",
+                ID_A,
+                "男",
+                "城市",
+                "集中供养",
+                "具备",
+                "820",
+                "100",
+                "2020-01-05",
+                "在供",
+            ],
+            [
+                "洪洞县",
+                "大槐树镇",
+                "秦壁村",
+                "孙八",
+                ID_B,
+                "2",
+                "农村",
+                "分散供养",
+                "部分丧失",
+                "650",
+                "300",
+                "2019-03-01",
+                "在供",
+            ],
+        ],
+    )
+    # -- an event file without events is a quiet month for that feed (feeds.md) ------------------
+    case("43_empty_event_file.csv", e, "loaded", "", "an event file of zero bytes: no events", loaded=0).write_bytes(
+        b""
+    )
+    write_csv(
+        case("44_header_only_event_file.csv", e, "loaded", "", "an event file with its header only", loaded=0),
+        [EXITS_HEADER],
+    )
+    write_xlsx(
+        case("45_empty_event_workbook.xlsx", v, "loaded", "", "an event workbook with no rows at all", loaded=0),
+        [("Sheet1", [])],
+    )
+    # -- a code outside every known list: kept as unknown on its row, stops nothing -------------
+    write_csv(
+        case("46_unknown_code.csv", e, "loaded", "", "退出原因 调走 is in no code list: kept as unknown", loaded=4),
+        exits(["尧都区", "赵六", ID_D, "低保", "2023-06-09", "调走", "500"]),
     )
 
     with open(HERE / "cases.csv", "w", newline="", encoding="utf-8") as f:

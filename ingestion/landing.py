@@ -1,0 +1,110 @@
+"""The landing root as the departments fill it: `<landing>/<YYYY-MM>/<feed files>`.
+
+What a month folder holds, which feeds it still lacks, when a file last changed, and a digest
+of the content, so a re-delivered file with new content is told apart from one merely touched.
+Digests are recomputed only for files whose size or modification time changed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.catalogue import FEEDS, Feed
+from reference import county_codes
+
+MONTH_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+FEED_FILE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True)
+class FileState:
+    size: int
+    mtime_ns: int
+    digest: str
+
+    def to_json(self) -> list:
+        return [self.size, self.mtime_ns, self.digest]
+
+    @classmethod
+    def from_json(cls, value: list) -> FileState:
+        return cls(int(value[0]), int(value[1]), str(value[2]))
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def delivered_names(folder: Path) -> list[Path]:
+    """The files of a month folder (lock files and hidden files are not deliveries)."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
+
+
+def scan_month(folder: Path, known: dict[str, FileState] | None = None) -> dict[str, FileState]:
+    """Name -> state of every file in a month folder, reusing a known digest when neither the
+    size nor the modification time changed."""
+    known = known or {}
+    states = {}
+    for path in delivered_names(folder):
+        stat = path.stat()
+        before = known.get(path.name)
+        if before and before.size == stat.st_size and before.mtime_ns == stat.st_mtime_ns:
+            states[path.name] = before
+        else:
+            states[path.name] = FileState(stat.st_size, stat.st_mtime_ns, file_digest(path))
+    return states
+
+
+def month_folders(landing_root: Path) -> list[Path]:
+    if not landing_root.is_dir():
+        return []
+    return sorted(p for p in landing_root.iterdir() if p.is_dir() and MONTH_FOLDER.match(p.name))
+
+
+def feed_of(name: str) -> tuple[Feed | None, str | None]:
+    """The feed a file delivers and its county for a per-county file (`<feed>__<county>`)."""
+    stem, _, suffix = name.rpartition(".")
+    if f".{suffix.lower()}" not in FEED_FILE_SUFFIXES:
+        return None, None
+    code, _, county = stem.partition("__")
+    feed = next((f for f in FEEDS if f.code == code), None)
+    return feed, county or None
+
+
+def missing_feeds(names: list[str] | set[str], required: tuple[str, ...]) -> list[str]:
+    """Required feeds the folder lacks. A feed delivered per county is complete only with all
+    17 counties' files (a county missing its file would otherwise lose its whole roster)."""
+    whole: set[str] = set()
+    per_county: dict[str, set[str]] = {}
+    for name in names:
+        feed, county = feed_of(name)
+        if feed is None:
+            continue
+        if county:
+            per_county.setdefault(feed.code, set()).add(county)
+        else:
+            whole.add(feed.code)
+    all_counties = set(county_codes())
+    missing = []
+    for code in required:
+        if code in whole:
+            continue
+        counties = per_county.get(code, set())
+        if not counties:
+            missing.append(code)
+        elif not all_counties <= counties:
+            missing.append(f"{code} ({len(all_counties - counties)} counties)")
+    return missing
+
+
+def month_digest(states: dict[str, FileState]) -> str:
+    """One digest of a month's delivered content (names and contents, not times)."""
+    digest = hashlib.sha256()
+    for name in sorted(states):
+        digest.update(f"{name}\0{states[name].digest}\n".encode())
+    return digest.hexdigest()

@@ -1,0 +1,68 @@
+"""Reference shared by every stage: the counties of 临汾市 (from the `counties` seed), the
+month end D every rule is evaluated at, and how ID numbers are shown (masked). Any stage may
+import it; it imports no stage."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+NO_VALID_ID = "（无有效身份证号）"  # shown instead of a masked ID when there is none
+
+
+def month_end(month: str) -> date:
+    """The last day of a 'YYYY-MM' month: the date D every rule is evaluated at."""
+    year, mon = (int(x) for x in month.split("-"))
+    return date(year + (mon == 12), mon % 12 + 1, 1) - timedelta(days=1)
+
+
+@lru_cache(maxsize=1)
+def counties() -> tuple[tuple[str, str, int], ...]:
+    """(code, name, population in 10k) of the 17 counties, from the `counties` seed."""
+    with open(SEEDS_DIR / "counties.csv", encoding="utf-8") as f:
+        return tuple((r["county_code"], r["county_name"], int(r["population_10k"])) for r in csv.DictReader(f))
+
+
+@lru_cache(maxsize=1)
+def county_lookup() -> dict[str, str]:
+    """Every accepted way of writing a county of 临汾市 mapped to its code, built from the
+    `counties` seed so one file holds the reference list."""
+    lookup: dict[str, str] = {}
+    for code, name, _ in counties():
+        for form in (
+            code,
+            name,
+            f"临汾市{name}",
+            f"山西省临汾市{name}",
+            f"山西省{name}",
+            f"山西临汾{name}",
+            f"临汾{name}",
+        ):
+            lookup[form] = code
+    return lookup
+
+
+def county_codes() -> list[str]:
+    return sorted(set(county_lookup().values()))
+
+
+def mask_id(id_number: str | None) -> str:
+    """First 6 and last 4 characters shown, as county workbooks and logs require."""
+    if not id_number:
+        return ""
+    if len(id_number) <= 10:
+        return "*" * len(id_number)
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+_ID_SHAPED = re.compile(r"(?<![0-9])[0-9]{6}([0-9]{5}|[0-9]{8})[0-9]{3}[0-9Xx]?(?![0-9])")
+
+
+def mask_id_shapes(text: str) -> str:
+    """Mask every ID-shaped run (15 or 18 characters) in free text: a column shifted by one
+    can put an ID number where a name or a code is expected."""
+    return _ID_SHAPED.sub(lambda m: mask_id(m.group(0)), text)

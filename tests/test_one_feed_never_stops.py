@@ -1,0 +1,125 @@
+"""One feed never stops the city's month (feeds.md): August arrives with the 特困 roster
+missing, the cadre-relatives workbook unreadable, a property file whose ID numbers fail the
+blocking suite and one relation written in no known code list. The month is published; only
+the rules of the turned-away feeds are held back, their open alerts 暂停."""
+
+import csv
+import io
+import shutil
+
+import duckdb
+import fastexcel
+import openpyxl
+import pytest
+
+from tests.conftest import run_monthly_command
+
+AUGUST = "2023-08"
+
+
+def break_the_delivery(folder):
+    for path in folder.glob("civil_tekun*"):
+        path.unlink()  # the tekun roster did not arrive
+    (folder / "civil_cadre_relatives.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    path = folder / "housing_property.csv"  # hundreds of rows: the valid-ID share gate applies
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    id_column = next(i for i, h in enumerate(rows[0]) if "身份" in h or "证件" in h)
+    for row in rows[1:]:
+        row[id_column] = "12345"  # every ID number unusable: far below the 80% floor
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    workbook = openpyxl.load_workbook(folder / "rural_monitoring.xlsx")
+    sheet = workbook.active
+    header = next(r for r in sheet.iter_rows() if any(c.value == "与户主关系" for c in r))
+    column = next(c.column for c in header if c.value == "与户主关系")
+    sheet.cell(row=header[0].row + 1, column=column, value="之曾孙")  # in no code list
+    workbook.save(folder / "rural_monitoring.xlsx")
+
+
+@pytest.fixture(scope="module")
+def august(city, month_runs, tmp_path_factory):
+    work = tmp_path_factory.mktemp("august")
+    landing = work / "landing"
+    shutil.copytree(city[2].landing_dir / AUGUST, landing / AUGUST)
+    break_the_delivery(landing / AUGUST)
+    warehouse = work / "warehouse.duckdb"
+    shutil.copy(month_runs["2023-07"].warehouse, warehouse)
+    code, out, err = run_monthly_command(landing, AUGUST, warehouse, work / "out")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    yield code, out, err, con, work / "out" / AUGUST, month_runs["2023-07"].warehouse
+    con.close()
+
+
+def test_the_month_is_published_with_every_county(august):
+    code, out, err, _, folder, _ = august
+    assert code == 0, err[-3000:]
+    assert len(list(folder.glob("*.xlsx"))) == 17
+
+
+def test_the_terminal_says_what_was_turned_away_missing_and_unknown(august):
+    _, _, err, *_ = august
+    assert "TURNED AWAY  civil_cadre_relatives" in err and "unreadable_xlsx" in err
+    assert "TURNED AWAY  housing_property" in err and "id_number_status" in err
+    assert "MISSING      civil_tekun" in err and "2023-07" in err
+    assert "UNKNOWN CODE rural_monitoring: relation_to_head: '之曾孙' ×1" in err
+
+
+def test_turned_away_feeds_keep_their_previous_delivery_in_force(august):
+    _, _, _, con, *_ = august
+    log = dict(con.execute("SELECT feed_code, status FROM raw.load_log WHERE delivery_month = ?", [AUGUST]).fetchall())
+    assert log["civil_cadre_relatives"] == "rejected" and log["housing_property"] == "rejected"
+    assert log["civil_tekun"] == "missing" and log["rural_monitoring"] == "loaded"
+    months = con.execute("SELECT DISTINCT delivery_month FROM staging.stg_housing_property").fetchall()
+    assert months == [("2023-07",)], "July's property register stays in force"
+    unknown = con.execute(
+        "SELECT count(*) FROM raw.rural_monitoring WHERE delivery_month = ? AND relation_to_head IS NULL "
+        "AND row_issues LIKE '%unknown code%'",
+        [AUGUST],
+    ).fetchall()[0][0]
+    assert unknown == 1, "the unknown relation is kept as unknown on its row"
+
+
+def test_exactly_the_rules_of_turned_away_feeds_are_held_back_and_their_alerts_paused(august):
+    _, _, _, con, _, july_warehouse = august
+    held = {r for (r,) in con.execute("SELECT rule_id FROM main.held_back_rules").fetchall()}
+    assert held == {"S04", "S06"}, "housing_property → S04, civil_cadre_relatives → S06; tekun is only a month old"
+    with duckdb.connect(str(july_warehouse), read_only=True) as july:
+        open_in_july = {
+            a
+            for (a,) in july.execute(
+                "SELECT alert_id FROM main.alerts WHERE rule_id IN ('S04', 'S06') AND status <> '已解除'"
+            ).fetchall()
+        }
+    paused = dict(con.execute("SELECT alert_id, rule_id FROM main.alerts WHERE status = '暂停'").fetchall())
+    assert open_in_july and set(paused) == open_in_july
+    statuses = dict(
+        con.execute(
+            "SELECT status, count(*) FROM main.alerts WHERE rule_id NOT IN ('S04', 'S06') GROUP BY 1"
+        ).fetchall()
+    )
+    assert statuses.get("新增", 0) + statuses.get("持续", 0) > 0, "every other rule's alerts are published"
+
+
+def test_a_feed_missing_for_a_month_runs_on_its_previous_snapshot_and_says_how_old(august):
+    _, _, _, con, *_ = august
+    age = con.execute(
+        "SELECT last_delivered_month, age_months, is_stale FROM intermediate.int_feed_freshness "
+        "WHERE feed_code = 'civil_tekun'"
+    ).fetchall()
+    tekun = con.execute(
+        "SELECT count(*) FROM main.person_month WHERE month = ? AND category = 'tekun'", [AUGUST]
+    ).fetchall()[0][0]
+    evidence = con.execute("SELECT evidence FROM main.alerts WHERE rule_id = 'S05' AND status <> '已解除'").fetchall()
+    assert age == [("2023-07", 1, False)]
+    assert tekun > 0, "the July tekun roster stays in force"
+    assert evidence and all("特困人员供养名册为1个月前交付" in e for (e,) in evidence)
+
+
+def test_every_workbook_names_the_feeds_turned_away_and_the_rules_held_back(august):
+    *_, folder, _ = august
+    for path in folder.glob("*.xlsx"):
+        summary = fastexcel.read_excel(str(path)).load_sheet("汇总", header_row=None, dtypes="string").to_polars()
+        text = "\n".join(v for column in summary.columns for v in summary[column].drop_nulls().to_list())
+        assert "村（社区）干部及近亲属备案表：本月交付未通过质量检查" in text, path.name
+        assert "规则S04暂停预警" in text and "规则S06暂停预警" in text, path.name
