@@ -16,7 +16,6 @@ export DAGSTER_HOME := $(CURDIR)/dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export LINFEN_LANDING := $(CURDIR)/$(DEMO_DIR)/landing
-export LINFEN_MONTH := $(MONTH)
 export LINFEN_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
 export LINFEN_OUTPUT := $(CURDIR)/$(OUTPUT)
 

@@ -164,6 +164,7 @@ def main() -> int:
                 numbers = {k: v for k, v in numbers.items() if v is not None}
                 print(f"  {'/'.join(path)} [{m['partition']}] {numbers}")
         if args.screenshots:
+            graphql("mutation { setNuxSeen }")  # the "join the community" dialog covers every page otherwise
             args.screenshots.mkdir(parents=True, exist_ok=True)
             base = f"http://127.0.0.1:{PORT}"
             location = selector["repositoryLocationName"]

@@ -13,10 +13,8 @@ import great_expectations.expectations as gxe
 import pandas as pd
 
 from ingestion.catalogue import AMOUNT, DATE, INT, Feed
-from ingestion.normalise import EARLIEST_DATE
+from ingestion.normalise import EARLIEST_DATE, USABLE_ID_STATUSES, IdStatus
 from reference import NO_VALID_ID, SEEDS_DIR, county_codes
-
-USABLE_ID_STATUSES = ["valid", "converted_15"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ def feed_suites(
     for role in feed.roles:
         status = f"{role.id_number}_status"
         # Where the agreement says the ID is often blank, the share counts delivered IDs only.
-        accepted = USABLE_ID_STATUSES + (["blank"] if role.id_often_blank else [])
+        accepted = [str(s) for s in USABLE_ID_STATUSES] + ([str(IdStatus.BLANK)] if role.id_often_blank else [])
         if rows is None or rows >= thresholds.min_rows_for_id_share_gate:
             blocking.append(
                 gxe.ExpectColumnValuesToBeInSet(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 # Value types, each handled by one normaliser in ingestion.normalise.
 TEXT, CODE, NAME, ID, DATE, AMOUNT, INT, COUNTY, PHONE, DISABILITY_CARD = (
@@ -67,9 +68,24 @@ class Column:
         return {normalise_header(v) for v in variants}
 
 
+class Place(StrEnum):
+    """How much of a person's place a record gives: county, township and village, or the county."""
+
+    FULL = "full"
+    COUNTY = "county"
+
+
+class AgeHint(StrEnum):
+    """What in a record implies its person's age when it has no birth date (seed linkage_age_hints)."""
+
+    SCHOOL = "school"  # a pupil's 学段 and 年级
+    INSURANCE = "insurance"  # a pension, contributions or an insurance line
+
+
 @dataclass(frozen=True)
 class PersonRole:
-    """Where a row names a person to link: the columns holding that person's identity."""
+    """Where a row names a person to link: the columns holding that person's identity, and
+    what else of it the linkage may compare (lnk_person_records is generated from these)."""
 
     role: str
     name: str
@@ -77,6 +93,28 @@ class PersonRole:
     sex: str | None = None
     phone: str | None = None
     id_often_blank: bool = False  # feeds.md: "身份证号 (often blank)" for visits and reports
+    place: Place | None = None
+    household: str | None = None  # SQL naming the roster household of the row
+    age_hint: AgeHint | None = None
+    register_part: str | None = None  # the column whose value a register holds a person once per
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How the department delivers the feed (feeds.md: the format column), as the generator
+    writes it and the reader expects it."""
+
+    format: str  # "csv" or "xlsx"
+    encoding: str = "utf-8"  # CSV only: utf-8, utf-8-sig or gb18030
+    title_rows: int = 0  # XLSX: title rows above the header
+    total_row: bool = False  # XLSX: a last 合计 row
+    per_county: bool = False  # one file per county, <feed>__<county>.<ext>
+    department_codes: bool = False  # coded values in the department's own list (之子, 1/2, Y/N …)
+
+
+# A feed older than this many months holds back the rules that rely on it (issue 5; configurable
+# per feed: `max_age_months`).
+DEFAULT_MAX_AGE_MONTHS = 2
 
 
 @dataclass(frozen=True)
@@ -88,6 +126,8 @@ class Feed:
     columns: tuple[Column, ...]
     natural_key: tuple[str, ...] = ()
     roles: tuple[PersonRole, ...] = field(default_factory=tuple)
+    delivery: Delivery = Delivery("csv")
+    max_age_months: int = DEFAULT_MAX_AGE_MONTHS
 
     @property
     def column_names(self) -> list[str]:
@@ -180,8 +220,6 @@ ONE_ROW_PER_PERSON = frozenset(
     }
 )
 
-_MEMBER = PersonRole("member", "member_name", "member_id_number")
-_PERSON = PersonRole("person", "person_name", "id_number")
 
 FEEDS: tuple[Feed, ...] = (
     Feed(
@@ -207,7 +245,16 @@ FEEDS: tuple[Feed, ...] = (
             C("enrolment_date", "纳入日期", DATE),
             K("roster_status", "状态", ("在保", "停保"), True),
         ),
-        roles=(_MEMBER,),
+        roles=(
+            PersonRole(
+                "member",
+                "member_name",
+                "member_id_number",
+                place=Place.FULL,
+                household="'civil:' || county_code || ':' || household_number",
+            ),
+        ),
+        delivery=Delivery("csv", "gb18030", per_county=True),
     ),
     Feed(
         "civil_tekun",
@@ -227,7 +274,8 @@ FEEDS: tuple[Feed, ...] = (
             C("enrolment_date", "纳入日期", DATE),
             K("roster_status", "状态", ("在供", "停供"), True),
         ),
-        roles=(PersonRole("person", "person_name", "id_number", sex="sex"),),
+        roles=(PersonRole("person", "person_name", "id_number", sex="sex", place=Place.FULL),),
+        delivery=Delivery("csv", "utf-8"),
     ),
     Feed(
         "civil_marginal",
@@ -247,7 +295,16 @@ FEEDS: tuple[Feed, ...] = (
             C("income_per_person_monthly", "家庭月人均收入", AMOUNT),
             K("roster_status", "状态", ("有效", "失效"), True),
         ),
-        roles=(_MEMBER,),
+        roles=(
+            PersonRole(
+                "member",
+                "member_name",
+                "member_id_number",
+                place=Place.FULL,
+                household="'civil:' || county_code || ':' || household_number",
+            ),
+        ),
+        delivery=Delivery("xlsx", title_rows=2, total_row=True),
     ),
     Feed(
         "civil_temp_assistance",
@@ -265,7 +322,8 @@ FEEDS: tuple[Feed, ...] = (
             C("approval_date", "审批日期", DATE, True),
         ),
         natural_key=("grant_number",),
-        roles=(_PERSON,),
+        roles=(PersonRole("person", "person_name", "id_number", place=Place.COUNTY),),
+        delivery=Delivery("csv", "utf-8-sig"),
     ),
     Feed(
         "civil_verification",
@@ -286,7 +344,8 @@ FEEDS: tuple[Feed, ...] = (
             C("completed_date", "核对完成日期", DATE, True),
         ),
         natural_key=("verification_number",),
-        roles=(PersonRole("head", "head_name", "head_id_number"),),
+        roles=(PersonRole("head", "head_name", "head_id_number", place=Place.COUNTY),),
+        delivery=Delivery("csv", "utf-8"),
     ),
     Feed(
         "civil_exits",
@@ -303,7 +362,8 @@ FEEDS: tuple[Feed, ...] = (
             C("income_per_person_at_exit", "退出时家庭月人均收入", AMOUNT),
         ),
         natural_key=("id_number", "exit_date"),
-        roles=(_PERSON,),
+        roles=(PersonRole("person", "person_name", "id_number", place=Place.COUNTY),),
+        delivery=Delivery("csv", "utf-8"),
     ),
     Feed(
         "civil_visits",
@@ -324,7 +384,8 @@ FEEDS: tuple[Feed, ...] = (
             C("visitor", "走访人", NAME),
         ),
         natural_key=("visit_number",),
-        roles=(PersonRole("person", "person_name", "id_number", phone="phone", id_often_blank=True),),
+        roles=(PersonRole("person", "person_name", "id_number", phone="phone", id_often_blank=True, place=Place.FULL),),
+        delivery=Delivery("xlsx", title_rows=1),
     ),
     Feed(
         "civil_applications",
@@ -351,7 +412,8 @@ FEEDS: tuple[Feed, ...] = (
             C("decision_date", "办结日期", DATE),
         ),
         natural_key=("application_number",),
-        roles=(PersonRole("person", "person_name", "id_number", phone="phone"),),
+        roles=(PersonRole("person", "person_name", "id_number", phone="phone", place=Place.FULL),),
+        delivery=Delivery("csv", "utf-8"),
     ),
     Feed(
         "civil_reports",
@@ -370,7 +432,8 @@ FEEDS: tuple[Feed, ...] = (
             C("hardship_description", "困难情况"),
         ),
         natural_key=("report_number",),
-        roles=(PersonRole("person", "person_name", "id_number", phone="phone", id_often_blank=True),),
+        roles=(PersonRole("person", "person_name", "id_number", phone="phone", id_often_blank=True, place=Place.FULL),),
+        delivery=Delivery("csv", "utf-8-sig"),
     ),
     Feed(
         "civil_cadre_relatives",
@@ -387,9 +450,10 @@ FEEDS: tuple[Feed, ...] = (
             C("relationship", "关系", CODE),
         ),
         roles=(
-            PersonRole("cadre", "cadre_name", "cadre_id_number"),
-            PersonRole("relative", "relative_name", "relative_id_number"),
+            PersonRole("cadre", "cadre_name", "cadre_id_number", place=Place.FULL),
+            PersonRole("relative", "relative_name", "relative_id_number", place=Place.FULL),
         ),
+        delivery=Delivery("xlsx", title_rows=1),
     ),
     Feed(
         "edu_students",
@@ -422,7 +486,10 @@ FEEDS: tuple[Feed, ...] = (
             C("aid_amount", "资助金额", AMOUNT),
             C("school_year", "学年", CODE),
         ),
-        roles=(PersonRole("person", "person_name", "id_number", sex="sex"),),
+        roles=(
+            PersonRole("person", "person_name", "id_number", sex="sex", place=Place.COUNTY, age_hint=AgeHint.SCHOOL),
+        ),
+        delivery=Delivery("xlsx", title_rows=1),
     ),
     Feed(
         "hrss_insurance",
@@ -446,7 +513,12 @@ FEEDS: tuple[Feed, ...] = (
             C("termination_date", "终止日期", DATE),
             K("employment_status", "就业状态", ("就业", "登记失业", "就业困难人员", "未就业")),
         ),
-        roles=(_PERSON,),
+        roles=(
+            PersonRole(
+                "person", "person_name", "id_number", age_hint=AgeHint.INSURANCE, register_part="insurance_type"
+            ),
+        ),
+        delivery=Delivery("csv", "gb18030"),
     ),
     Feed(
         "housing_safety",
@@ -462,7 +534,8 @@ FEEDS: tuple[Feed, ...] = (
             K("included_in_renovation", "是否纳入改造", YES_NO),
             K("renovation_status", "改造状态", ("未改造", "改造中", "已竣工")),
         ),
-        roles=(PersonRole("head", "head_name", "head_id_number"),),
+        roles=(PersonRole("head", "head_name", "head_id_number", place=Place.FULL),),
+        delivery=Delivery("csv", "gb18030"),
     ),
     Feed(
         "housing_property",
@@ -476,7 +549,8 @@ FEEDS: tuple[Feed, ...] = (
             C("commercial_property_count", "其中商品房套数", INT),
             C("last_transaction_date", "最近交易日期", DATE),
         ),
-        roles=(_PERSON,),
+        roles=(PersonRole("person", "person_name", "id_number"),),
+        delivery=Delivery("csv", "utf-8"),
     ),
     Feed(
         "emergency_disaster",
@@ -502,7 +576,8 @@ FEEDS: tuple[Feed, ...] = (
             C("relief_paid", "已发放救助金额", AMOUNT),
         ),
         natural_key=("disaster_number", "id_number"),
-        roles=(_PERSON,),
+        roles=(PersonRole("person", "person_name", "id_number", place=Place.FULL),),
+        delivery=Delivery("csv", "utf-8"),
     ),
     Feed(
         "medins_enrollment",
@@ -518,7 +593,8 @@ FEEDS: tuple[Feed, ...] = (
             K("person_status", "人员状态", ("正常", "死亡")),
             C("death_date", "死亡日期", DATE),
         ),
-        roles=(_PERSON,),
+        roles=(PersonRole("person", "person_name", "id_number"),),
+        delivery=Delivery("csv", "utf-8-sig"),
     ),
     Feed(
         "medins_settlements",
@@ -542,7 +618,8 @@ FEEDS: tuple[Feed, ...] = (
             K("is_major_disease", "是否重特大疾病", YES_NO),
         ),
         natural_key=("settlement_number",),
-        roles=(_PERSON,),
+        roles=(PersonRole("person", "person_name", "id_number"),),
+        delivery=Delivery("xlsx", department_codes=True),
     ),
     Feed(
         "rural_monitoring",
@@ -567,7 +644,12 @@ FEEDS: tuple[Feed, ...] = (
             C("net_income_per_person_annual", "家庭年人均纯收入", AMOUNT),
             C("identified_date", "识别日期", DATE),
         ),
-        roles=(_MEMBER,),
+        roles=(
+            PersonRole(
+                "member", "member_name", "member_id_number", place=Place.FULL, household="'rural:' || household_code"
+            ),
+        ),
+        delivery=Delivery("xlsx", title_rows=2, total_row=True, department_codes=True),
     ),
     Feed(
         "disability_cards",
@@ -586,7 +668,8 @@ FEEDS: tuple[Feed, ...] = (
             C("issue_date", "发证日期", DATE),
             K("card_status", "证件状态", ("有效", "注销")),
         ),
-        roles=(PersonRole("person", "person_name", "id_number", sex="sex"),),
+        roles=(PersonRole("person", "person_name", "id_number", sex="sex", place=Place.COUNTY),),
+        delivery=Delivery("csv", "utf-8", department_codes=True),
     ),
 )
 

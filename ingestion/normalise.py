@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from reference import county_lookup
 
@@ -22,8 +23,8 @@ _NAME_DOTS = str.maketrans({".": "·", "•": "·", "・": "·", "‧": "·", "�
 EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel serial dates
 
 
-class IdStatus:
-    """What the normaliser could make of a delivered ID number."""
+class IdStatus(StrEnum):
+    """What the normaliser could make of a delivered ID number (raw.<feed>.<column>_status)."""
 
     VALID = "valid"
     CONVERTED_15 = "converted_15"  # first-generation 15-digit number, upgraded to 18
@@ -33,7 +34,9 @@ class IdStatus:
     MALFORMED = "malformed"
     BLANK = "blank"
 
-    USABLE = (VALID, CONVERTED_15)
+
+# The statuses whose number identifies a person.
+USABLE_ID_STATUSES = (IdStatus.VALID, IdStatus.CONVERTED_15)
 
 
 @dataclass(frozen=True)

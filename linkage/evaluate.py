@@ -110,8 +110,8 @@ def content_ceiling(con: duckdb.DuckDBPyConnection, truth_records_csv: Path) -> 
     right one. Records agreeing with several such people cannot be told apart by content."""
     import polars as pl
 
-    from linkage.link import linkage_units
     from linkage.standardise import standardise
+    from linkage.units import linkage_units
 
     records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
     std = standardise(records)

@@ -39,7 +39,7 @@ class LinkageConfig:
     # once (ingestion.catalogue.ONE_ROW_PER_PERSON); fixed because training pairs rarely show it.
     m_already_on_register: float = 0.001
     # A name that no other known person bears counts as this share of a person among them
-    # (linkage.link.name_frequencies): unseen is not impossible.
+    # (linkage.scoring.name_frequencies): unseen is not impossible.
     tf_floor_people: float = 0.5
     # m of a level that no training pair reached (linkage.train.with_unobserved_levels_floored)
     m_unobserved: float = 1e-4

@@ -11,7 +11,7 @@ import polars as pl
 from pypinyin import lazy_pinyin
 
 from ingestion.catalogue import ONE_ROW_PER_PERSON
-from ingestion.normalise import EARLIEST_BIRTH, LATEST_BIRTH
+from ingestion.normalise import EARLIEST_BIRTH, LATEST_BIRTH, USABLE_ID_STATUSES
 
 _EXCEL_MANTISSA = re.compile(r"^(\d)\.(\d+)E\+?\d+$")
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐")
@@ -126,7 +126,7 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
         surname_pinyin=surname,
         given_pinyin=given,
         id_region=pl.coalesce(pl.col("id_compare").str.slice(0, 6), raw_region),
-        id_valid=pl.col("id_number_status").is_in(["valid", "converted_15"]),
+        id_valid=pl.col("id_number_status").is_in([str(s) for s in USABLE_ID_STATUSES]),
         birth_date=birth_date,
         birth_year=birth_date.str.slice(0, 4).cast(pl.Int32),
         sex=pl.coalesce(id_sex, pl.col("sex")),

@@ -54,7 +54,7 @@ def with_unobserved_levels_floored(model: dict, floor: float) -> dict:
 
 def records_frame(std: pl.DataFrame) -> pl.DataFrame:
     """Every record as a unit of its own, for learning m on record pairs."""
-    from linkage.link import UNIT_COLUMNS
+    from linkage.units import UNIT_COLUMNS
 
     return std.with_columns(
         unit_id=pl.col("person_record_id"),
@@ -125,7 +125,7 @@ def blocking_report(db_api: DuckDBAPI, frame) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from linkage.link import linkage_units
+    from linkage.units import linkage_units
 
     parser = argparse.ArgumentParser(
         prog="python -m linkage.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -38,6 +38,7 @@ from ingestion.loader import (
     record_not_delivered,
     write_delivery,
 )
+from ingestion.normalise import USABLE_ID_STATUSES
 from orchestration.partitions import MONTHS
 from orchestration.resources import MonitoringSettings, Warehouse
 
@@ -133,7 +134,7 @@ def ingest_delivery(
 
 
 def valid_id_share(report: LoadReport) -> float:
-    usable = sum(n for status, n in report.id_status_counts.items() if status in ("valid", "converted_15"))
+    usable = sum(n for status, n in report.id_status_counts.items() if status in USABLE_ID_STATUSES)
     total = sum(report.id_status_counts.values())
     return round(usable / total, 4) if total else 0.0
 

@@ -6,34 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ingestion.catalogue import FEEDS, FEEDS_BY_CODE
 from synthetic.events import Events, low_income
 from synthetic.noise import Noise
 from synthetic.population import DISABILITY_CATEGORY_DIGIT, DISABILITY_LEVELS, CityBuilder, Household, Person
-
-# How each feed is delivered (feeds.md): format, CSV encoding, title rows above an XLSX header,
-# a 合计 row at the end, one file per county.
-DELIVERY = {
-    "civil_dibao": dict(fmt="csv", encoding="gb18030", per_county=True),
-    "civil_tekun": dict(fmt="csv", encoding="utf-8"),
-    "civil_marginal": dict(fmt="xlsx", title_rows=2, total_row=True),
-    "civil_temp_assistance": dict(fmt="csv", encoding="utf-8-sig"),
-    "civil_verification": dict(fmt="csv", encoding="utf-8"),
-    "civil_exits": dict(fmt="csv", encoding="utf-8"),
-    "civil_visits": dict(fmt="xlsx", title_rows=1),
-    "civil_applications": dict(fmt="csv", encoding="utf-8"),
-    "civil_reports": dict(fmt="csv", encoding="utf-8-sig"),
-    "civil_cadre_relatives": dict(fmt="xlsx", title_rows=1),
-    "edu_students": dict(fmt="xlsx", title_rows=1),
-    "hrss_insurance": dict(fmt="csv", encoding="gb18030"),
-    "housing_safety": dict(fmt="csv", encoding="gb18030"),
-    "housing_property": dict(fmt="csv", encoding="utf-8"),
-    "emergency_disaster": dict(fmt="csv", encoding="utf-8"),
-    "medins_enrollment": dict(fmt="csv", encoding="utf-8-sig"),
-    # department_codes: coded values in that system's own list (之子, 1/2, Y/N, 1级 …)
-    "medins_settlements": dict(fmt="xlsx", title_rows=0, department_codes=True),
-    "rural_monitoring": dict(fmt="xlsx", title_rows=2, total_row=True, department_codes=True),
-    "disability_cards": dict(fmt="csv", encoding="utf-8", department_codes=True),
-}
 
 SUBSIDY_CATEGORY = {"tekun": "特困人员", "dibao": "低保对象", "marginal": "低保边缘"}
 AID_BY_STAGE = {
@@ -58,11 +34,11 @@ class Renderer:
     def __init__(self, b: CityBuilder, noise: Noise, county_names: dict[str, str]):
         self.b, self.noise, self.d, self.rng = b, noise, b.d, b.rng
         self.county_names = county_names
-        self.feeds = {code: RenderedFeed(code) for code in DELIVERY}
+        self.feeds = {feed.code: RenderedFeed(feed.code) for feed in FEEDS}
 
     # -- value helpers ------------------------------------------------------------------
     def _excel(self, code: str) -> bool:
-        return DELIVERY[code]["fmt"] == "xlsx"
+        return FEEDS_BY_CODE[code].delivery.format == "xlsx"
 
     def person_values(self, code: str, p: Person, blank_rate: float | None = None) -> tuple[str, str | None, dict]:
         """Delivered name and ID of a person, and what noise did to them."""

@@ -10,7 +10,8 @@ from pathlib import Path
 import xlsxwriter
 
 from ingestion.catalogue import FEEDS_BY_CODE, ID, ID_HEADER_STEMS
-from synthetic.feeds import DELIVERY, RenderedFeed
+from reference import county_codes
+from synthetic.feeds import RenderedFeed
 
 
 def delivered_headers(code: str, rng: random.Random) -> list[str]:
@@ -52,19 +53,22 @@ def write_feed(
     feed: RenderedFeed, month_dir: Path, month: str, rng: random.Random, duplicate_rate: float
 ) -> list[dict]:
     """Write one feed's files; return truth rows with the file and row each record landed on."""
-    spec = DELIVERY[feed.code]
+    spec = FEEDS_BY_CODE[feed.code].delivery
     columns = FEEDS_BY_CODE[feed.code].column_names
-    spell = department_spelling(feed.code) if spec.get("department_codes") else {}
+    spell = department_spelling(feed.code) if spec.department_codes else {}
     groups: dict[str, list[int]] = {}
     for i, county in enumerate(feed.counties):
-        key = county if spec.get("per_county") else ""
+        key = county if spec.per_county else ""
         groups.setdefault(key, []).append(i)
+    if spec.per_county:
+        for county in county_codes():  # a county with nobody on the list still delivers its file
+            groups.setdefault(county, [])
     if not groups:
         groups[""] = []
     truth_rows: list[dict] = []
     for county, indices in sorted(groups.items()):
         name = f"{feed.code}__{county}" if county else feed.code
-        path = month_dir / f"{name}.{spec['fmt']}"
+        path = month_dir / f"{name}.{spec.format}"
         headers = delivered_headers(feed.code, rng)
         body: list[list] = []
         body_truth: list[list[dict]] = []
@@ -74,16 +78,14 @@ def write_feed(
             for _ in range(copies):
                 body.append(row)
                 body_truth.append(feed.truth[i])
-        first_row = spec.get("title_rows", 0) + 2  # 1-based row of the first record
+        first_row = spec.title_rows + 2  # 1-based row of the first record
         for offset, truths in enumerate(body_truth):
             for t in truths:
                 truth_rows.append(dict(feed_code=feed.code, source_file=path.name, source_row=first_row + offset, **t))
-        if spec["fmt"] == "csv":
-            _write_csv(path, headers, body, spec["encoding"])
+        if spec.format == "csv":
+            _write_csv(path, headers, body, spec.encoding)
         else:
-            _write_xlsx(
-                path, headers, body, _title(feed.code, month)[: spec.get("title_rows", 0)], spec.get("total_row", False)
-            )
+            _write_xlsx(path, headers, body, _title(feed.code, month)[: spec.title_rows], spec.total_row)
     return truth_rows
 
 

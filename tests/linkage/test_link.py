@@ -4,9 +4,12 @@ case described."""
 import polars as pl
 import pytest
 
+from linkage.decision import assign_people
 from linkage.errors import ReviewedPairsError
-from linkage.link import PAIR_SCHEMA, apply_decisions, assign_people, person_key, read_decisions
 from linkage.model import LinkageConfig
+from linkage.review import apply_decisions, read_decisions
+from linkage.scoring import PAIR_SCHEMA
+from linkage.units import person_key
 
 CONFIG = LinkageConfig(match_threshold=0.9, review_threshold=0.5)
 

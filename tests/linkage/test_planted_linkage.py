@@ -15,8 +15,9 @@ import pytest
 from bench.linkage_eval import prepare
 from ingestion.normalise import id_check_char, normalise_id
 from linkage.evaluate import pairwise_scores
-from linkage.link import link_records, linkage_units, person_key
+from linkage.link import link_records
 from linkage.standardise import standardise
+from linkage.units import linkage_units, person_key
 from synthetic.noise import homophones
 
 PEOPLE = 2500

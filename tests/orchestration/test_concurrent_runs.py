@@ -3,7 +3,6 @@ waits for the warehouse instead of failing on DuckDB's file lock."""
 
 import subprocess
 import sys
-import time
 
 import duckdb
 
@@ -28,11 +27,16 @@ print("RUN", "ok" if result.success else "failed", flush=True)
 def test_two_runs_on_one_warehouse_both_succeed_one_after_the_other(small_month, tmp_path):
     warehouse = tmp_path / "w.duckdb"
     args = [sys.executable, "-c", RUN, str(small_month.landing_dir), str(warehouse), str(tmp_path / "out")]
+    outputs = ["", ""]
     with hold_warehouse(warehouse, 5):  # a run already under way: both new runs must wait
         runs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
-        time.sleep(8)
-        assert all(r.poll() is None for r in runs), "neither run may start while the warehouse is held"
-    outputs = [r.communicate(timeout=300)[0] for r in runs]
+        for i, run in enumerate(runs):  # read until each says it waits for the warehouse
+            for line in run.stdout:
+                outputs[i] += line
+                if "waiting for it to finish" in line:
+                    break
+        assert all(r.poll() is None for r in runs), "neither run may go on while the warehouse is held"
+    outputs = [before + r.communicate(timeout=300)[0] for before, r in zip(outputs, runs, strict=True)]
     assert all("RUN ok" in out for out in outputs), [out[-2000:] for out in outputs]
     assert all("waiting for it to finish" in out for out in outputs)
     assert not any("Could not set lock" in out for out in outputs)

@@ -1,0 +1,119 @@
+"""Who each record is: weighed against the look-alikes it actually has."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import polars as pl
+
+from linkage.model import LinkageConfig
+from linkage.scoring import PAIR_SCHEMA
+from linkage.units import person_key
+
+RECORD_PERSON_COLUMNS = ["person_record_id", "person_key", "match_probability", "match_method"]
+
+
+def _odds(p: float) -> float:
+    return math.inf if p >= 1.0 else p / (1.0 - p)
+
+
+def assign_people(
+    std: pl.DataFrame,
+    unresolved: pl.DataFrame,
+    pairs: pl.DataFrame,
+    config: LinkageConfig | None = None,
+    prior: float = 1e-5,
+    n_units: int = 100_000,
+    remembered: dict[str, str] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(person_record_id -> person_key, match_probability, match_method; the pairs to review).
+
+    A record without a valid ID belongs to one of the n units or, with probability
+    1 - config.linked_share, to none of them. Splink's pairwise probability assumes the
+    *expected* crowd of look-alikes (prior 1/n); here each record is weighed against the
+    look-alikes it actually has: P(unit k) = BF_k / (sum of its candidates' BF + n(1-s)/s),
+    where BF is the pair's Bayes factor (its odds over the prior odds).
+
+    `remembered` (record unit -> the person key an earlier month linked it to) keeps that key
+    when this month's evidence links the record to nobody, so a person's key does not flip back
+    and forth (its match_probability is then 0: no evidence this month); a clear link to
+    someone else, or a reviewer's `different`, wins over it."""
+    config = config or LinkageConfig()
+    candidates: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    parent: dict[str, str] = {}
+    review: list[tuple[str, str, float]] = []
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    link_prob: dict[str, float] = {}
+    for left, right, prob in pairs.select(list(PAIR_SCHEMA)).iter_rows():
+        if left.startswith("id:") and right.startswith("id:"):
+            continue  # two valid ID numbers are two people
+        if left.startswith("id:") or right.startswith("id:"):
+            unit, record = (left, right) if left.startswith("id:") else (right, left)
+            candidates[record].append((prob, unit))
+        elif prob >= config.match_threshold:
+            parent[find(left)] = find(right)
+            link_prob[left] = max(link_prob.get(left, 0.0), prob)
+            link_prob[right] = max(link_prob.get(right, 0.0), prob)
+        elif prob >= config.review_threshold:
+            review.append((left, right, prob))
+
+    prior_odds = _odds(prior)
+    nobody = n_units * (1 - config.linked_share) / config.linked_share
+    best_id: dict[str, tuple[float, str]] = {}
+    for record, scored in candidates.items():
+        factors = [(_odds(p) / prior_odds, unit) for p, unit in scored]
+        certain = [unit for bf, unit in factors if math.isinf(bf)]
+        if certain:  # a reviewer said so, or the model saturated
+            posterior = [(1.0 / len(certain) if math.isinf(bf) else 0.0, unit) for bf, unit in factors]
+        else:
+            total = sum(bf for bf, _ in factors) + nobody
+            posterior = [(bf / total, unit) for bf, unit in factors]
+        posterior.sort(reverse=True)
+        prob, unit = posterior[0]
+        if prob >= config.match_threshold:
+            best_id[record] = (prob, unit)
+        elif sum(p for p, _ in posterior) >= config.review_threshold:
+            # probably one of them, unclear which (namesakes): a reviewer decides
+            review.extend((unit_id, record, p) for p, unit_id in posterior if p >= config.review_listing)
+
+    # A cluster of records without an ID joins the ID its best-matching member points to.
+    cluster_id: dict[str, tuple[float, str]] = {}
+    for record, (prob, unit) in best_id.items():
+        root = find(record)
+        if prob > cluster_id.get(root, (0.0, ""))[0]:
+            cluster_id[root] = (prob, unit)
+    # A person without a valid ID is anchored on the smallest signature among its records:
+    # what the records say, not where they sit in this month's files, so the key is stable.
+    signature = dict(unresolved.select("person_record_id", "signature").iter_rows())
+    cluster_first: dict[str, str] = {}
+    for rid in sorted(signature, key=lambda r: (signature[r], r)):
+        cluster_first.setdefault(find("rec:" + rid), signature[rid])
+
+    rows = [
+        (rid, person_key("id:" + idn), 1.0, "exact_id")
+        for rid, idn in std.filter(pl.col("id_valid")).select("person_record_id", "id_number").iter_rows()
+    ]
+    for rid in unresolved["person_record_id"].to_list():
+        unit = "rec:" + rid
+        root = find(unit)
+        if unit in best_id:
+            prob, id_unit = best_id[unit]
+            rows.append((rid, person_key(id_unit), prob, "probabilistic"))
+        elif root in cluster_id:
+            prob, id_unit = cluster_id[root]
+            rows.append((rid, person_key(id_unit), min(prob, link_prob.get(unit, prob)), "probabilistic"))
+        elif unit in (remembered or {}):
+            rows.append((rid, remembered[unit], 0.0, "remembered"))
+        elif unit in link_prob:
+            rows.append((rid, person_key("sig:" + cluster_first[root]), link_prob[unit], "probabilistic"))
+        else:
+            rows.append((rid, person_key("sig:" + signature[rid]), 1.0, "singleton"))
+    schema = dict(zip(RECORD_PERSON_COLUMNS, [pl.String, pl.String, pl.Float64, pl.String], strict=True))
+    return pl.DataFrame(rows, schema=schema, orient="row"), pl.DataFrame(review, schema=PAIR_SCHEMA, orient="row")
