@@ -38,7 +38,7 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)
-	$(BIN)/python -m bench.pipeline --people $(SIZE) $(if $(LINKAGE_ONLY),--linkage-only)
+	$(BIN)/python -m bench.pipeline --people $(SIZE) $(if $(BASELINE),--baseline)
 
 NOISE ?= 0.5,1,2
 evaluate: $(INSTALLED)

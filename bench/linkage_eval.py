@@ -2,9 +2,10 @@
 
     make evaluate SIZE=20000 NOISE=0.5,1,2     (= .venv/bin/python -m bench.linkage_eval ...)
 
-For each noise level: generate a month, load it, build the linkage input with dbt, then link
-it three ways — (a) an exact join on valid ID numbers, (b) Splink with library-default
-comparisons trained on the month, (c) this project's linkage — and score each pairwise
+For each noise level: generate a month and run it with the monthly command (the production
+path: this project's linkage is the one the month ran), then link the same records two more
+ways — (a) an exact join on valid ID numbers, (b) Splink with library-default comparisons
+trained on the month — and score all three pairwise
 (precision, recall, F1) overall and on the records whose ID is blank, Excel-damaged, mistyped
 or transposed, 15-digit, or whose name is a homophone. Prints a table and writes it to
 bench/reports/linkage_eval.md.
@@ -13,6 +14,7 @@ bench/reports/linkage_eval.md.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import tempfile
 import time
@@ -37,16 +39,23 @@ SUBSETS = {
 }
 
 
-def prepare(work: Path, people: int, noise: float) -> duckdb.DuckDBPyConnection:
-    """Generate, load and build the linkage input of one month into work/w.duckdb (the
-    benchmark's own stages)."""
-    from bench.pipeline import dbt_build, generate, ingest
-    from orchestration.dbt_settings import BEFORE_LINKAGE
+def prepare(work: Path, people: int, noise: float) -> tuple[duckdb.DuckDBPyConnection, Path, float]:
+    """Generate a month at `noise` and run it through the monthly command; (the warehouse, the
+    truth records file, the seconds of the month's linkage step)."""
+    from orchestration.run import main as run_month
+    from synthetic.generate import generate_month
 
-    generate(work, people, noise)
-    ingest(work)
-    dbt_build(work, ["--select", BEFORE_LINKAGE])
-    return duckdb.connect(str(work / "w.duckdb"))
+    generated = generate_month(work / "city", people=people, month=MONTH, seed=7, noise=noise)
+    warehouse, timings = work / "warehouse" / "linfen.duckdb", work / "timings.json"
+    code = run_month(
+        ["--landing", str(generated.landing_dir), "--month", MONTH, "--warehouse", str(warehouse),
+         "--out", str(work / "out"), "--timings", str(timings)]
+    )  # fmt: skip
+    if code != 0:
+        raise RuntimeError(f"the monthly command failed (exit {code}); see the run log beside {warehouse}")
+    steps = json.loads(timings.read_text(encoding="utf-8"))["steps"]
+    seconds = next(s["end"] - s["start"] for s in steps if s["step"] == "record_linkage")
+    return duckdb.connect(str(warehouse)), generated.truth_dir / "records.csv", seconds
 
 
 def exact_id_join(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,20 +105,13 @@ def plain_splink(con: duckdb.DuckDBPyConnection) -> None:
     linker.table_management.delete_tables_created_by_splink_from_db()
 
 
-def evaluate(people: int, noise: float, work: Path):
-    """(rows of the scores table, the content ceiling of the damaged-ID records)."""
-    from linkage.evaluate import content_ceiling, pairwise_scores
-    from linkage.link import link_records
+def compare_methods(con: duckdb.DuckDBPyConnection, truth: Path, this_project_seconds: float, noise: float = 1.0):
+    """Run the two baselines on the month's linkage input and score all three methods against
+    the truth: (rows of the scores table, the content ceiling of the damaged-ID records)."""
+    from bench.linkage_scores import content_ceiling, pairwise_scores
 
-    con = prepare(work, people, noise)
-    con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
-    truth = work / "city" / "truth" / MONTH / "records.csv"
-    seconds = {}
-    for name, method in (
-        ("exact ID join", exact_id_join),
-        ("plain Splink", plain_splink),
-        ("this project", link_records),
-    ):
+    seconds = {"this project": this_project_seconds}
+    for name, method in (("exact ID join", exact_id_join), ("plain Splink", plain_splink)):
         started = time.perf_counter()
         method(con)
         seconds[name] = time.perf_counter() - started
@@ -134,9 +136,16 @@ def evaluate(people: int, noise: float, work: Path):
                     seconds=seconds[name],
                 )
             )
-    ceiling = content_ceiling(con, truth)
-    con.close()
-    return rows, ceiling
+    return rows, content_ceiling(con, truth)
+
+
+def evaluate(people: int, noise: float, work: Path):
+    """One noise level end to end: the month through the monthly command, then the comparison."""
+    con, truth, seconds = prepare(work, people, noise)
+    try:
+        return compare_methods(con, truth, seconds, noise)
+    finally:
+        con.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     ]
     ceilings = [
         "",
-        "## What the damaged-ID records allow (linkage.evaluate.content_ceiling)",
+        "## What the damaged-ID records allow (bench.linkage_scores.content_ceiling)",
         "",
         "Records with a blank or Excel-damaged ID whose person holds a valid ID elsewhere: how many",
         "agree with exactly that one valid-ID person on everything they state (pinyin name, home",

@@ -1,206 +1,155 @@
-"""Benchmark the monthly pipeline stage by stage on a generated city:
+"""Benchmark the month as a user runs it: the monthly command on a generated city.
 
     make bench SIZE=200000        (= .venv/bin/python -m bench.pipeline --people 200000)
 
-Prints seconds and peak memory (RSS) of each stage — generate, ingest, dbt before linkage,
-link, plain Splink on the same records (the baseline of issue 3), dbt after linkage, checks,
-publish — and records per second of the linkage and of the baseline (`--linkage-only` stops
-after the baseline: make bench SIZE=1000000 LINKAGE_ONLY=1). Each stage
-runs in a process of its own, so its peak is its own. The stages call the same functions as
-the Dagster assets.
+Generates the city (timed apart: not part of the month), then runs `python -m
+orchestration.run` in a process of its own while a sampler reads the resident memory of the
+whole process tree (the command and its dbt subprocesses) from /proc every 0.2 s. The command
+writes each Dagster step's start and end (`--timings`); the benchmark prints, per stage, the
+seconds, the peak memory of every process together, and rows per second. `--baseline` then
+links the same records with plain Splink (library defaults, trained on the month) and prints
+its seconds and F1 beside this project's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from queue import Empty
 
 MONTH = "2023-06"
-
-
-def _peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
-
-
-def generate(work: Path, people: int, noise: float = 1.0):
-    from synthetic.generate import generate_month
-
-    return generate_month(work / "city", people=people, month=MONTH, seed=7, noise=noise)
-
-
-def ingest(work: Path) -> int:
-    """Load the month's feeds and the working-day calendar into work/w.duckdb; rows read."""
-    import duckdb
-
-    from ingestion.calendar import load_working_days
-    from ingestion.catalogue import FEEDS
-    from ingestion.loader import load_feed
-
-    con = duckdb.connect(str(work / "w.duckdb"))
-    rows = sum(load_feed(con, feed, work / "city" / "landing", MONTH).rows_read for feed in FEEDS)
-    load_working_days(con)
-    con.close()
-    return rows
-
-
-def dbt_build(work: Path, selection: list[str]) -> None:
-    from orchestration.dbt_settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
-
-    command = [
-        DBT_EXECUTABLE,
-        "build",
-        "--quiet",
-        "--profiles-dir",
-        ".",
-        "--vars",
-        json.dumps({"month": MONTH}),
-        *selection,
-    ]
-    env = dict(os.environ, **dbt_environment(str(work / "w.duckdb")))
-    subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=True)
-
-
-def stage_generate(work: Path, people: int) -> dict:
-    month = generate(work, people)
-    return {"people": month.people, "records": month.records}
-
-
-def stage_ingest(work: Path, people: int) -> dict:
-    return {"rows": ingest(work)}
-
-
-def stage_dbt_before(work: Path, people: int) -> dict:
-    from orchestration.dbt_settings import BEFORE_LINKAGE
-
-    dbt_build(work, ["--select", BEFORE_LINKAGE])
-    return {}
-
-
-def stage_link(work: Path, people: int) -> dict:
-    import duckdb
-
-    from linkage.link import link_records
-
-    con = duckdb.connect(str(work / "w.duckdb"))
-    started = time.perf_counter()
-    report = link_records(con)
-    seconds = time.perf_counter() - started
-    con.close()
-    return {"records": report.records, "people": report.people, "records_per_s": round(report.records / seconds)}
-
-
-def stage_plain_splink(work: Path, people: int) -> dict:
-    """The baseline on the same records: Splink with default comparisons, trained and run on
-    every record (bench.linkage_eval.plain_splink), as the issue asks to compare against."""
-    import duckdb
-
-    from bench.linkage_eval import plain_splink
-
-    con = duckdb.connect(str(work / "w.duckdb"))
-    records = con.sql("SELECT count(*) FROM linkage_input.lnk_person_records").fetchall()[0][0]
-    started = time.perf_counter()
-    plain_splink(con)
-    seconds = time.perf_counter() - started
-    con.close()
-    return {"records": records, "records_per_s": round(records / seconds)}
-
-
-def stage_dbt_after(work: Path, people: int) -> dict:
-    from orchestration.dbt_settings import BEFORE_LINKAGE
-
-    dbt_build(work, ["--exclude", BEFORE_LINKAGE])
-    return {}
-
-
-def stage_checks(work: Path, people: int) -> dict:
-    import duckdb
-
-    from expectations.suites import QualityThresholds, alerts_suite, feed_suites, prepare_feed_frame
-    from expectations.validate import validate_frame
-    from ingestion.catalogue import FEEDS
-
-    con = duckdb.connect(str(work / "w.duckdb"), read_only=True)
-    evaluated = 0
-    for feed in FEEDS:
-        frame = prepare_feed_frame(feed, con.execute(f'SELECT * FROM raw."{feed.code}"').df())
-        for suite in feed_suites(feed, QualityThresholds()).values():
-            evaluated += validate_frame(frame, suite, feed.code).evaluated
-    evaluated += validate_frame(con.execute("SELECT * FROM main.alerts").df(), alerts_suite(MONTH), "alerts").evaluated
-    con.close()
-    return {"expectations": evaluated}
-
-
-def stage_publish(work: Path, people: int) -> dict:
-    import duckdb
-
-    from publication.workbooks import publish_county_workbooks
-
-    con = duckdb.connect(str(work / "w.duckdb"), read_only=True)
-    written = publish_county_workbooks(con, MONTH, work / "out")
-    con.close()
-    return {"alerts": sum(w.alerts for w in written)}
-
-
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+# Dagster steps by stage, in the order they run.
 STAGES = [
-    ("generate", stage_generate),
-    ("ingest", stage_ingest),
-    ("dbt before linkage", stage_dbt_before),
-    ("link", stage_link),
-    ("plain Splink", stage_plain_splink),
-    ("dbt after linkage", stage_dbt_after),
-    ("checks", stage_checks),
-    ("publish", stage_publish),
+    (
+        "ingest + feed suites",
+        lambda step: step.startswith("raw__") or step in ("delivery_log", "reference__working_days"),
+    ),
+    ("dbt before linkage", lambda step: step == "dbt_before_linkage"),
+    ("linkage", lambda step: step == "record_linkage"),
+    ("dbt after linkage", lambda step: step == "dbt_after_linkage"),
+    ("publication gate", lambda step: step.startswith("main__")),
+    ("workbooks + analyst copy", lambda step: step.startswith("publication__")),
 ]
 
 
-def _child(stage, work: Path, people: int, queue) -> None:
-    started = time.perf_counter()
-    figures = stage(work, people)
-    queue.put((time.perf_counter() - started, _peak_mb(), figures))
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * PAGE_MB
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return total
 
 
-def main(argv: list[str] | None = None) -> None:
+def measured(command: list[str], env: dict | None = None) -> tuple[float, list[tuple[float, float]], int]:
+    """Run a command; (seconds, [(time, tree RSS MB)], exit code)."""
+    samples: list[tuple[float, float]] = []
+    started = time.time()
+    process = subprocess.Popen(command, env=env)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append((time.time(), tree_rss_mb(process.pid)))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    done.set()
+    sampler.join()
+    return time.time() - started, samples, code
+
+
+def peak(samples: list[tuple[float, float]], start: float = 0.0, end: float = float("inf")) -> float:
+    return max((mb for t, mb in samples if start <= t <= end), default=0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--work", help="folder to work in (default: a temporary one)")
-    parser.add_argument("--linkage-only", action="store_true", help="stop after the linkage and its baseline")
+    parser.add_argument("--baseline", action="store_true", help="also link the records with plain Splink")
     args = parser.parse_args(argv)
-    stages = STAGES[: [n for n, _ in STAGES].index("plain Splink") + 1] if args.linkage_only else STAGES
     work = Path(args.work or tempfile.mkdtemp(prefix="linfen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    context = multiprocessing.get_context("fork")
+    python = sys.executable
     print(f"benchmark: {args.people} people, month {MONTH}, work folder {work}, {os.cpu_count()} cores")
-    print(f"{'stage':<20}{'seconds':>10}{'peak MB':>10}  figures")
-    total = 0.0
-    for name, stage in stages:
-        queue = context.Queue()
-        process = context.Process(target=_child, args=(stage, work, args.people, queue))
-        process.start()
-        while True:
-            try:
-                seconds, peak, figures = queue.get(timeout=5)
-                break
-            except Empty:
-                if not process.is_alive():
-                    sys.exit(f"stage {name} failed with exit code {process.exitcode}")
-        process.join()
-        total += seconds
-        print(f"{name:<20}{seconds:>10.1f}{peak:>10.0f}  {json.dumps(figures, ensure_ascii=False)}", flush=True)
-    print(f"{'total':<20}{total:>10.1f}")
+    seconds, samples, code = measured(
+        [python, "-m", "synthetic", "--people", str(args.people), "--month", MONTH, "--out", str(work / "city")]
+    )
+    if code:
+        return code
+    print(f"generate (not part of the month): {seconds:.1f} s, peak {peak(samples):.0f} MB")
+    warehouse, timings = work / "warehouse" / "linfen.duckdb", work / "timings.json"
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # ephemeral instance: no runs left behind
+    command = [python, "-m", "orchestration.run", "--landing", str(work / "city" / "landing"), "--month", MONTH,
+               "--warehouse", str(warehouse), "--out", str(work / "out"), "--timings", str(timings)]  # fmt: skip
+    seconds, samples, code = measured(command, env)
+    if code:
+        print(f"the monthly command failed (exit {code}); see {warehouse.parent / 'logs'}")
+        return code
+    run = json.loads(timings.read_text(encoding="utf-8"))
+    steps = run["steps"]
+    first = min(s["start"] for s in steps)
+    print(f"{'stage':<28}{'seconds':>9}{'peak MB':>9}  rows/s")
+    print(f"{'start-up (imports, checks)':<28}{first - samples[0][0]:>9.1f}{peak(samples, 0, first):>9.0f}")
+    for name, belongs in STAGES:
+        mine = [s for s in steps if belongs(s["step"])]
+        if not mine:
+            continue
+        start, end = min(s["start"] for s in mine), max(s["end"] for s in mine)
+        rate = f"{run['rows_read'] / (end - start):,.0f}" if name.startswith("ingest") else ""
+        print(f"{name:<28}{end - start:>9.1f}{peak(samples, start, end):>9.0f}  {rate}")
+    print(f"{'the month (monthly command)':<28}{seconds:>9.1f}{peak(samples):>9.0f}  "
+          f"{run['rows_read'] / seconds:,.0f} delivered rows/s; {run['alerts']} alerts")  # fmt: skip
+    if args.baseline:
+        baseline(warehouse, work, run, steps)
+    return 0
+
+
+def baseline(warehouse: Path, work: Path, run: dict, steps: list[dict]) -> None:
+    """Plain Splink on the month's linkage input, beside this project's linkage step."""
+    import duckdb
+
+    from bench.linkage_eval import plain_splink
+    from bench.linkage_scores import pairwise_scores
+
+    truth = work / "city" / "truth" / MONTH / "records.csv"
+    ours = next(s["end"] - s["start"] for s in steps if s["step"] == "record_linkage")
+    with duckdb.connect(str(warehouse)) as con:
+        records = con.execute("SELECT count(*) FROM linkage_input.lnk_person_records").fetchall()[0][0]
+        started = time.perf_counter()
+        plain_splink(con)
+        plain = time.perf_counter() - started
+        f1_ours = pairwise_scores(con, truth, "true", "linkage.record_person").f1
+        f1_plain = pairwise_scores(con, truth, "true", "linkage.baseline_splink").f1
+    print(f"linkage, {records} records: this project {ours:.1f} s ({records / ours:,.0f} rec/s, F1 {f1_ours:.4f}); "
+          f"plain Splink {plain:.1f} s ({records / plain:,.0f} rec/s, F1 {f1_plain:.4f})")  # fmt: skip
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

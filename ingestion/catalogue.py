@@ -221,6 +221,15 @@ ONE_ROW_PER_PERSON = frozenset(
 )
 
 
+# A member of a civil affairs roster household (低保, 低保边缘): the household is the county's 户编号.
+_CIVIL_ROSTER_MEMBER = PersonRole(
+    "member",
+    "member_name",
+    "member_id_number",
+    place=Place.FULL,
+    household="'civil:' || county_code || ':' || household_number",
+)
+
 FEEDS: tuple[Feed, ...] = (
     Feed(
         "civil_dibao",
@@ -245,15 +254,7 @@ FEEDS: tuple[Feed, ...] = (
             C("enrolment_date", "纳入日期", DATE),
             K("roster_status", "状态", ("在保", "停保"), True),
         ),
-        roles=(
-            PersonRole(
-                "member",
-                "member_name",
-                "member_id_number",
-                place=Place.FULL,
-                household="'civil:' || county_code || ':' || household_number",
-            ),
-        ),
+        roles=(_CIVIL_ROSTER_MEMBER,),
         delivery=Delivery("csv", "gb18030", per_county=True),
     ),
     Feed(
@@ -295,15 +296,7 @@ FEEDS: tuple[Feed, ...] = (
             C("income_per_person_monthly", "家庭月人均收入", AMOUNT),
             K("roster_status", "状态", ("有效", "失效"), True),
         ),
-        roles=(
-            PersonRole(
-                "member",
-                "member_name",
-                "member_id_number",
-                place=Place.FULL,
-                household="'civil:' || county_code || ':' || household_number",
-            ),
-        ),
+        roles=(_CIVIL_ROSTER_MEMBER,),
         delivery=Delivery("xlsx", title_rows=2, total_row=True),
     ),
     Feed(

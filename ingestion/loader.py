@@ -380,23 +380,15 @@ def write_delivery(
     table = f"raw.{_ident(feed.code)}"
     columns = META_COLUMNS + feed.warehouse_columns()
     incoming = pa.table({c: pa.array([r.get(c) for r in records], pa.string()) for c in columns})
-    rejected = pa.table(
-        {
-            c: pa.array([q[c] for q in quarantine], pa.int32() if c == "source_row" else pa.string())
-            for c in QUARANTINE_COLUMNS
-        }
-    )
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("incoming_rows", incoming)
-        con.register("incoming_quarantine", rejected)
         if feed.kind == "snapshot":
             con.execute(f"DELETE FROM {table} WHERE delivery_month = ?", [month])
         else:
             con.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM incoming_rows)")
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
-        con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
-        con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM incoming_quarantine")
+        _replace_quarantine(con, feed, month, quarantine)
         _log_delivery(con, feed, month, report)
         con.execute("COMMIT")
     except Exception:
@@ -404,6 +396,22 @@ def write_delivery(
         raise
     finally:
         con.unregister("incoming_rows")
+
+
+def _replace_quarantine(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, quarantine: list[dict]) -> None:
+    """The month's quarantined rows of the feed, replacing those of an earlier load (inside the
+    caller's transaction)."""
+    rejected = pa.table(
+        {
+            c: pa.array([q[c] for q in quarantine], pa.int32() if c == "source_row" else pa.string())
+            for c in QUARANTINE_COLUMNS
+        }
+    )
+    con.register("incoming_quarantine", rejected)
+    try:
+        con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
+        con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM incoming_quarantine")
+    finally:
         con.unregister("incoming_quarantine")
 
 
@@ -444,16 +452,7 @@ def record_not_delivered(
     con.execute("BEGIN TRANSACTION")
     try:
         if report.status == DeliveryStatus.REJECTED:
-            rejected = pa.table(
-                {
-                    c: pa.array([q[c] for q in quarantine or []], pa.int32() if c == "source_row" else pa.string())
-                    for c in QUARANTINE_COLUMNS
-                }
-            )
-            con.register("incoming_quarantine", rejected)
-            con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
-            con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM incoming_quarantine")
-            con.unregister("incoming_quarantine")
+            _replace_quarantine(con, feed, month, quarantine or [])
         _log_delivery(con, feed, month, report)
         con.execute("COMMIT")
     except Exception:

@@ -11,6 +11,7 @@ or the landing folder are wrong; nothing ran.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -69,10 +70,15 @@ def check_order_before_running(warehouse: Path, month: str) -> None:
         con.close()
 
 
-def run_month(settings: MonitoringSettings, warehouse: Warehouse, month: str):
+def instance_for_runs() -> DagsterInstance:
+    """DAGSTER_HOME's instance (the run shows in the UI), else an ephemeral one."""
+    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+
+
+def run_month(settings: MonitoringSettings, warehouse: Warehouse, month: str, instance: DagsterInstance | None = None):
     """Execute partition `month` of the monthly job in this process; returns Dagster's result."""
     job = build_definitions(settings, warehouse).resolve_job_def(MONTHLY_JOB)
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    instance = instance or instance_for_runs()
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, partition_key=month)
 
@@ -164,6 +170,26 @@ def summarise(result) -> RunSummary:
     return summary
 
 
+def write_timings(path: Path, result, summary: RunSummary, instance: DagsterInstance) -> None:
+    """Each step's start and end (epoch seconds) and the run's row counts, for the benchmark."""
+    steps: dict[str, dict] = {}
+    ends = (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE)
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            steps[event.step_key] = {"step": event.step_key, "start": entry.timestamp}
+        elif event.step_key in steps and event.event_type in ends:
+            steps[event.step_key]["end"] = entry.timestamp
+    figures = {
+        "rows_read": sum(m.get("rows_read", 0) for m in summary.feeds.values()),
+        "alerts": summary.published.get("alerts", 0),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"steps": list(steps.values()), **figures}, indent=1), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -172,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--month", required=True, help="the month to monitor, YYYY-MM (a partition of the job)")
     parser.add_argument("--warehouse", required=True, help="DuckDB warehouse file (created if missing)")
     parser.add_argument("--out", required=True, help="folder for the county workbooks")
+    parser.add_argument("--timings", default="", help="write each step's start and end (JSON) to this file")
     parser.add_argument(
         "--reviewed-pairs",
         default="",
@@ -194,10 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     log_path = warehouse.folder / "logs" / f"run-{args.month}-{stamp}-{os.getpid()}.log"
+    instance = instance_for_runs()
     with console_to(log_path):
-        result = run_month(settings, warehouse, args.month)
+        result = run_month(settings, warehouse, args.month, instance)
     seconds = time.perf_counter() - started
     summary = summarise(result)
+    if args.timings:
+        write_timings(Path(args.timings), result, summary, instance)
     for line in summary.feed_lines():
         print(line, file=sys.stderr)
     for warning in summary.warnings:

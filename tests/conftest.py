@@ -76,3 +76,11 @@ def month_runs(city, tmp_path_factory) -> dict[str, PipelineRun]:
 def pipeline_run(month_runs) -> PipelineRun:
     """The monthly command, run for real on the first month of the city."""
     return month_runs[MONTH]
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that need the session's month runs are marked slow (`pytest -m "not slow"` leaves
+    them out: about 20 s instead of 3 minutes)."""
+    for item in items:
+        if "month_runs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -6,7 +6,7 @@ import csv
 import duckdb
 import pytest
 
-from synthetic.evaluate import planted_alert_scores
+from bench.planted_scores import planted_alert_scores
 
 MONTHS = ["2023-06", "2023-07"]
 

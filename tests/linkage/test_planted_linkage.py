@@ -5,6 +5,7 @@ reviewer's decisions change the next run."""
 from __future__ import annotations
 
 import csv
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,15 +13,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from bench.linkage_eval import prepare
+from bench.linkage_scores import pairwise_scores
 from ingestion.normalise import id_check_char, normalise_id
-from linkage.evaluate import pairwise_scores
 from linkage.link import link_records
 from linkage.standardise import standardise
 from linkage.units import linkage_units, person_key
 from synthetic.noise import homophones
-
-PEOPLE = 2500
 
 
 @dataclass(frozen=True)
@@ -67,8 +65,8 @@ def _visit(con, case: str, name: str, raw_id: str | None, county: str, sex: str)
     return _planted(con, case, "civil_visits", name, raw_id, sex=sex, county_code=county)
 
 
-def _people_with_unique_names(work: Path, con) -> list[dict]:
-    people = pl.read_csv(work / "city" / "truth" / "2023-06" / "people.csv", infer_schema=False)
+def _people_with_unique_names(truth_dir: Path, con) -> list[dict]:
+    people = pl.read_csv(truth_dir / "people.csv", infer_schema=False)
     known = set(con.sql("SELECT DISTINCT id_number FROM linkage_input.lnk_person_records").pl()["id_number"])
     unique = people.filter(pl.col("name").is_unique() & pl.col("death_date").is_null())
     return [
@@ -79,10 +77,13 @@ def _people_with_unique_names(work: Path, con) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory):
+def planted(pipeline_run, tmp_path_factory):
+    """The session's June (linkage input built by the monthly command), with planted records."""
     work = tmp_path_factory.mktemp("linkage")
-    con = prepare(work, PEOPLE, 1.0)
-    chosen = _people_with_unique_names(work, con)[:4]
+    shutil.copy(pipeline_run.warehouse, work / "w.duckdb")
+    con = duckdb.connect(str(work / "w.duckdb"))
+    truth_dir = pipeline_run.month.truth_dir
+    chosen = _people_with_unique_names(truth_dir, con)[:4]
     assert len(chosen) == 4, "the generated month has people to plant cases on"
     homophone, transposed, fifteen, excel = chosen
 
@@ -133,7 +134,7 @@ def planted(tmp_path_factory):
         PlantedCase("an ID turned into 1.41002E+17 by Excel", "planted-excel", excel["id_number"]),
         PlantedCase("a record fitting two namesakes alike joins neither", "planted-fits-both-twins", None),
     ]
-    yield work, con, cases, twins
+    yield truth_dir, con, cases, twins
     con.close()
 
 
@@ -145,8 +146,8 @@ def key_of(con: duckdb.DuckDBPyConnection, record_id: str) -> str:
 
 
 def test_the_pairwise_f1_holds_its_floor(planted):
-    work, con, _, _ = planted
-    scores = pairwise_scores(con, work / "city" / "truth" / "2023-06" / "records.csv")
+    truth_dir, con, _, _ = planted
+    scores = pairwise_scores(con, truth_dir / "records.csv")
     assert scores.true_pairs > 1000
     assert scores.precision >= 0.999 and scores.f1 >= 0.99, scores
 

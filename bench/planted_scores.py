@@ -70,7 +70,7 @@ def planted_alert_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path, month:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m synthetic.evaluate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.planted_scores", description=__doc__)
     parser.add_argument("--warehouse", required=True)
     parser.add_argument("--truth", required=True, help="truth/<month> folder of the generated month")
     parser.add_argument("--month", required=True)

@@ -1,10 +1,18 @@
-"""The linkage evaluation runs the three methods on the same generated records."""
+"""The linkage evaluation compares three methods on the records of a month the monthly command
+ran (the session's June), against the generator's truth."""
 
-from bench.linkage_eval import SUBSETS, evaluate
+import shutil
+
+import duckdb
+
+from bench.linkage_eval import SUBSETS, compare_methods
 
 
-def test_the_evaluation_compares_three_methods_on_every_subset(tmp_path):
-    rows, ceiling = evaluate(1500, 1.0, tmp_path)
+def test_the_evaluation_compares_three_methods_on_every_subset(pipeline_run, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(pipeline_run.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        rows, ceiling = compare_methods(con, pipeline_run.month.truth_dir / "records.csv", 0.0)
     assert {(r["method"], r["subset"]) for r in rows} == {
         (m, s) for m in ("exact ID join", "plain Splink", "this project") for s in SUBSETS
     }
