@@ -150,10 +150,13 @@ def write_county_workbook(path: Path, county_name: str, month: str, rows: list[l
     if notes:
         summary.write(line, 0, "本月数据情况", header)
         line += 1
+        note_format = workbook.add_format({"text_wrap": True, "valign": "top", "font_color": "#9C0006"})
         for note in notes:
-            summary.write(line, 0, note)
+            summary.merge_range(line, 0, line, 3, note, note_format)
+            summary.set_row(line, 15 * (1 + len(note) // 30))  # about 30 characters a line across A:D
             line += 1
     summary.set_column(0, 0, 28)
+    summary.fit_to_pages(1, 0)  # printed: one page wide
 
     sheet = workbook.add_worksheet("预警明细")
     for col, name in enumerate(ALERT_COLUMNS):
@@ -171,6 +174,8 @@ def write_county_workbook(path: Path, county_name: str, month: str, rows: list[l
     )
     sheet.autofilter(0, 0, last, len(ALERT_COLUMNS) + len(DISPOSAL_COLUMNS) - 1)
     sheet.freeze_panes(1, 2)
+    sheet.set_landscape()
+    sheet.repeat_rows(0)  # printed across pages: the header on each
     sheet.set_column(0, 0, 16)
     sheet.set_column(2, 2, 22)
     sheet.set_column(9, 9, 20)
