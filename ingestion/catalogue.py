@@ -7,19 +7,25 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-# Value types, each handled by one normaliser in ingestion.normalise.
-TEXT, CODE, NAME, ID, DATE, AMOUNT, INT, COUNTY, PHONE, DISABILITY_CARD = (
-    "text",
-    "code",
-    "name",
-    "id",
-    "date",
-    "amount",
-    "int",
-    "county",
-    "phone",
-    "disability_card",
-)
+
+class ValueKind(StrEnum):
+    """What a column holds; each kind has one normaliser in ingestion.normalise."""
+
+    TEXT = "text"
+    CODE = "code"
+    NAME = "name"
+    ID = "id"
+    DATE = "date"
+    AMOUNT = "amount"
+    INT = "int"
+    COUNTY = "county"
+    PHONE = "phone"
+    DISABILITY_CARD = "disability_card"
+
+
+TEXT, CODE, NAME, ID, DATE = ValueKind.TEXT, ValueKind.CODE, ValueKind.NAME, ValueKind.ID, ValueKind.DATE
+AMOUNT, INT, COUNTY, PHONE = ValueKind.AMOUNT, ValueKind.INT, ValueKind.COUNTY, ValueKind.PHONE
+DISABILITY_CARD = ValueKind.DISABILITY_CARD
 
 # Departments write the ID column under any of these headers.
 ID_HEADER_STEMS = ("身份证号码", "身份证号", "公民身份号码", "证件号码", "身份证件号", "身份证件号码")
@@ -54,7 +60,7 @@ class CodeList:
 class Column:
     name: str
     header: str
-    type: str = TEXT
+    type: ValueKind = ValueKind.TEXT
     required: bool = False
     codes: CodeList | None = None
 
@@ -149,7 +155,7 @@ class Feed:
         return out
 
 
-def C(name: str, header: str, type_: str = TEXT, required: bool = False) -> Column:  # noqa: N802
+def C(name: str, header: str, type_: ValueKind = ValueKind.TEXT, required: bool = False) -> Column:  # noqa: N802
     return Column(name, header, type_, required)
 
 

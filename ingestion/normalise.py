@@ -103,21 +103,6 @@ def normalise_id(raw: object) -> NormalisedId:
     return NormalisedId(None, text, IdStatus.MALFORMED)
 
 
-def birth_date_from_id(id_number: str | None) -> str | None:
-    """ISO birth date encoded in an 18-character ID number, when it is a real date."""
-    if not id_number or len(id_number) != 18 or not _valid_birth(id_number[6:14]):
-        return None
-    d = id_number[6:14]
-    return f"{d[:4]}-{d[4:6]}-{d[6:]}"
-
-
-def sex_from_id(id_number: str | None) -> str | None:
-    """男 when the 17th digit is odd, 女 when even (GB 11643-1999)."""
-    if not id_number or len(id_number) != 18 or not id_number[16].isdigit():
-        return None
-    return "男" if int(id_number[16]) % 2 else "女"
-
-
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 

@@ -93,7 +93,7 @@ def _per_value(column: pl.Series, fn, dtype) -> pl.Series:
 
 def _birth_date(id_digits: pl.Expr) -> pl.Expr:
     """ISO birth date of 18 ID characters when it is a real date in the range
-    ingestion.normalise accepts (ingestion.normalise.birth_date_from_id, vectorised)."""
+    ingestion.normalise accepts (the one derivation in Python; int_people reads valid IDs in SQL)."""
     born = id_digits.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     return pl.when(born.is_between(EARLIEST_BIRTH, LATEST_BIRTH)).then(born.dt.to_string("%Y-%m-%d"))
 
@@ -116,7 +116,7 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("id_number").str.len_chars() == 18)
         .then(pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False).mod(2))
         .replace_strict({1: "男", 0: "女"}, default=None, return_dtype=pl.String)
-    )  # GB 11643-1999: the 17th digit is odd for men (ingestion.normalise.sex_from_id)
+    )  # GB 11643-1999: the 17th digit is odd for men
     register = pl.concat_str("feed_code", "role", separator=":")
     out = r.with_columns(
         # what the record says of its person, the same every month: anchors the key of a

@@ -4,7 +4,6 @@ import pytest
 
 from ingestion.normalise import (
     IdStatus,
-    birth_date_from_id,
     id_check_char,
     normalise_amount,
     normalise_county,
@@ -129,8 +128,3 @@ def test_normalise_name(description, raw, expected):
 def test_mask_shows_first_six_and_last_four():
     assert mask_id(VALID) == VALID[:6] + "********" + VALID[-4:]
     assert mask_id(None) == ""
-
-
-def test_birth_date_from_id():
-    assert birth_date_from_id(VALID) == "1990-01-01"
-    assert birth_date_from_id("141002199013401230") is None

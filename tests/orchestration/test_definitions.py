@@ -21,7 +21,6 @@ def test_definitions_load_with_the_monthly_job():
     from orchestration.definitions import MONTHLY_JOB, defs
 
     job = defs.resolve_job_def(MONTHLY_JOB)
-    assert job.executor_def.name == "in_process"  # one DuckDB writer: steps run one at a time
     assert job.partitions_def is not None and job.tags["linfen/warehouse"].startswith("warehouse-")
 
 
