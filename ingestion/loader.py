@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,8 @@ QUARANTINE_COLUMNS = [
     "raw_values",
 ]
 SUMMARY_MARKERS = {"合计", "总计", "小计"}
+# NUL and the other C0 controls but tab and line breaks: never part of a name, a code or a note
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _SCALAR: dict[str, Callable[[object], str | None]] = {
     TEXT: n.normalise_text,
@@ -273,12 +276,21 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict
         report.unknown_headers = sorted(set(report.unknown_headers) | set(unknown))
         seen_rows: dict[tuple, int] = {}
         width = len(table.headers)
+        header_cells = [normalise_header(h) for h in table.headers]
+        named = sum(1 for h in header_cells if h)
         for row_number, cells in table.rows:
             if all(c is None or not str(c).strip() for c in cells):
                 continue
             report.rows_read += 1
             if any((c or "").strip() in SUMMARY_MARKERS for c in cells[:4]):
                 reject(path, row_number, "summary_row", "合计/总计 row, not a record", cells)
+                continue
+            repeats = sum(1 for c, h in zip(cells, header_cells, strict=False) if c and h and normalise_header(c) == h)
+            if repeats * 2 > named:
+                reject(path, row_number, "repeated_header", f"the header again ({repeats} of {named} cells)", cells)
+                continue
+            if any(c and CONTROL_CHARACTERS.search(c) for c in cells):
+                reject(path, row_number, "control_character", "a cell holds a NUL or another control character", cells)
                 continue
             if len(cells) > width and any(c not in (None, "") for c in cells[width:]):
                 reject(path, row_number, "ragged_row", f"{len(cells)} cells under {width} headers", cells)

@@ -38,7 +38,9 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
             raise FeedFileError(path, None, "undecodable", f"broken UTF-16 (byte offset {exc.start})") from exc
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    controls = sum(head.count(bytes([b])) for b in (*range(0, 9), *range(14, 32)))
+    if controls > len(head) // 20:  # a stray NUL is one bad row (quarantined), not a binary file
         raise FeedFileError(path, None, "binary_content", "the file holds NUL bytes, not text")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"

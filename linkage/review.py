@@ -114,6 +114,12 @@ def export_review(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     review = con.sql("SELECT * FROM linkage.review_pairs").pl()
     masked = [c for c in review.columns if c.endswith("_id_number")]
     review = review.with_columns(pl.col(c).map_elements(mask_id, return_dtype=pl.String) for c in masked)
+    # a name or note beginning with = + - @ must stay text when a reviewer opens the file in Excel
+    text = [c for c, dtype in review.schema.items() if dtype == pl.String]
+    review = review.with_columns(
+        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     review.write_csv(path, include_bom=True)  # Excel opens a UTF-8 CSV with a BOM as Chinese text
     return review.height

@@ -18,6 +18,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -28,6 +29,7 @@ from expectations.feed_gate import FeedValidation, validate_delivery
 from ingestion.calendar import load_working_days
 from ingestion.catalogue import FEEDS, Feed
 from ingestion.errors import FeedFileError
+from ingestion.landing import delivered_names
 from ingestion.loader import (
     DeliveryStatus,
     LoadReport,
@@ -208,6 +210,11 @@ def working_days(warehouse: Warehouse) -> MaterializeResult:
 feed_assets = [feed_asset(feed) for feed in FEEDS]
 
 
+def unread_files(folder: Path, read: set[str]) -> list[str]:
+    """Files of the month folder that no feed read (a name the catalogue does not know)."""
+    return [p.name for p in delivered_names(folder) if p.name not in read] if folder.is_dir() else []
+
+
 def month_deliveries(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, int]:
     """Feeds per delivery status for the month, and the month's quarantined rows."""
     counts = dict(
@@ -245,11 +252,26 @@ def month_deliveries(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, in
     partitions_def=MONTHS,
     name="delivery_log",
 )
-def delivery_log(context: AssetExecutionContext, warehouse: Warehouse):
-    """The side tables every feed asset writes, summarised for the month."""
+def delivery_log(context: AssetExecutionContext, settings: MonitoringSettings, warehouse: Warehouse):
+    """The side tables every feed asset writes, summarised for the month. Every file of the
+    month folder is accounted for: a file no feed reads is named. A month in which no feed was
+    delivered stops here: it is not a quiet month, and nothing is published from old data."""
+    month = context.partition_key
     with warehouse.get_connection() as con:
-        counts = month_deliveries(con, context.partition_key)
+        counts = month_deliveries(con, month)
+        read = {name for (files,) in con.execute(
+            "SELECT files FROM raw.load_log WHERE delivery_month = ?", [month]
+        ).fetchall() for name in (files or "").split(",") if name}  # fmt: skip
+    unread = unread_files(settings.landing / month, read)
+    for name in unread:
+        context.log.warning(
+            f"{month}: {name} is read by no feed (expected <feed>.<csv|xlsx> or <feed>__<county>.<ext>)"
+        )
+    if not counts["feeds_loaded"]:
+        raise Failure(f"{month}: no feed was delivered (landing {settings.landing / month}); nothing is published")
+    metadata = {k: v for k, v in counts.items() if k != "rows_quarantined"}
     yield MaterializeResult(
-        asset_key=["raw", "load_log"], metadata={k: v for k, v in counts.items() if k != "rows_quarantined"}
+        asset_key=["raw", "load_log"],
+        metadata={**metadata, "files_not_read": len(unread), "unread_files": MetadataValue.json(unread)},
     )
     yield MaterializeResult(asset_key=["raw", "quarantine"], metadata={"rows_quarantined": counts["rows_quarantined"]})

@@ -69,6 +69,10 @@ class Warehouse(DuckDBResource):
         default=6 * 3600,
         description="How long a run waits for another run on the same warehouse before failing.",
     )
+    open_wait_seconds: int = Field(
+        default=120,
+        description="How long a step waits for another process's connection to the file to close.",
+    )
 
     @classmethod
     def from_env(cls) -> Warehouse:
@@ -108,11 +112,26 @@ class Warehouse(DuckDBResource):
         """A read-write connection, closed however the block ends (dbt runs as a subprocess
         between the steps and needs the file free)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.database, config=dict(self.connection_config))
+        con = self._connect()
         try:
             yield con
         finally:
             con.close()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting up to `open_wait_seconds` while another process (an analyst's
+        connection to the live file, a run outside the queue) holds DuckDB's lock."""
+        deadline = time.monotonic() + self.open_wait_seconds
+        while True:
+            try:
+                return duckdb.connect(self.database, config=dict(self.connection_config))
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise WarehouseBusyError(
+                        f"{self.path} is held by another process ({str(exc).splitlines()[0][:200]}); analysts "
+                        f"open the copy {self.analyst_copy} instead; this run waited {self.open_wait_seconds} s"
+                    ) from exc
+                time.sleep(1)
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[Warehouse]:

@@ -115,9 +115,13 @@ class RunSummary:
     feed_checks: dict[str, tuple[bool, str, str]] = field(default_factory=dict)  # feed -> passed, severity, text
     warnings: list[str] = field(default_factory=list)
     published: dict = field(default_factory=dict)
+    unread_files: list[str] = field(default_factory=list)
 
     def feed_lines(self) -> list[str]:
-        lines = []
+        lines = [
+            f"  NOT READ     {name}: no feed is named so (<feed>.<csv|xlsx> or <feed>__<county>.<ext>)"
+            for name in self.unread_files
+        ]
         for feed, meta in sorted(self.feeds.items()):
             status = meta.get("delivery_status")
             text = self.feed_checks.get(feed, (True, "", ""))[2]
@@ -167,6 +171,8 @@ def summarise(result) -> RunSummary:
                 summary.feeds[key[-1]] = metadata
             elif key == ["publication", "county_workbooks"]:
                 summary.published = metadata
+            elif key == ["raw", "load_log"]:
+                summary.unread_files = list(metadata.get("unread_files") or [])
     return summary
 
 

@@ -20,6 +20,7 @@ AUGUST = "2023-08"
 def break_the_delivery(folder):
     for path in folder.glob("civil_tekun*"):
         path.unlink()  # the tekun roster did not arrive
+    (folder / "civil_tekun 2023年8月.csv").write_bytes(b"a file under a name no feed has")
     (folder / "civil_cadre_relatives.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     path = folder / "housing_property.csv"  # hundreds of rows: the valid-ID share gate applies
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
@@ -63,6 +64,7 @@ def test_the_terminal_says_what_was_turned_away_missing_and_unknown(august):
     assert "TURNED AWAY  housing_property" in err and "id_number_status" in err
     assert "MISSING      civil_tekun" in err and "2023-07" in err
     assert "UNKNOWN CODE rural_monitoring: relation_to_head: '之曾孙' ×1" in err
+    assert "NOT READ     civil_tekun 2023年8月.csv: no feed is named so" in err
 
 
 def test_turned_away_feeds_keep_their_previous_delivery_in_force(august):

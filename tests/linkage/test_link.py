@@ -124,3 +124,29 @@ def test_the_decisions_file_is_read_and_a_bad_row_is_named(tmp_path):
     bad.write_text("left_key,right_key,decision\nPa,Pb,same\nPa,Pc,maybe\n", encoding="utf-8")
     with pytest.raises(ReviewedPairsError, match=r"bad.csv, row 3: decision_not_same_or_different: 'maybe'"):
         read_decisions(bad)
+
+
+def test_the_review_csv_keeps_formula_like_values_as_text(tmp_path):
+    import duckdb
+    import polars as pl
+
+    from linkage.review import export_review
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA linkage")
+    frame = pl.DataFrame(
+        {
+            "left_key": ["P1"],
+            "right_key": ["P2"],
+            "left_person_name": ['=HYPERLINK("http://x","点")'],
+            "right_person_name": ["+cmd|' /C calc'!A0"],
+            "left_id_number": ["141002199001011234"],
+            "match_probability": [0.7],
+        }
+    )
+    con.register("review_frame", frame.to_arrow())
+    con.execute("CREATE TABLE linkage.review_pairs AS SELECT * FROM review_frame")
+    export_review(con, tmp_path / "review.csv")
+    written = pl.read_csv(tmp_path / "review.csv", infer_schema=False).row(0, named=True)
+    assert written["left_person_name"].startswith("'=") and written["right_person_name"].startswith("'+")
+    assert written["left_id_number"] == "141002********1234"

@@ -44,3 +44,29 @@ def test_two_runs_on_one_warehouse_both_succeed_one_after_the_other(small_month,
         assert con.execute("SELECT status FROM raw.load_log WHERE feed_code = 'civil_exits'").fetchall() == [
             ("loaded",)
         ]
+
+
+def test_a_connection_held_by_another_process_gives_a_clear_error(tmp_path):
+    """An analyst who opened the live file (not the copy) makes a step wait, then fail saying so."""
+    from orchestration.resources import Warehouse, WarehouseBusyError
+
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print('open', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        try:
+            with Warehouse(database=str(warehouse), open_wait_seconds=2).get_connection():
+                raise AssertionError("the file is held: no connection expected")
+        except WarehouseBusyError as error:
+            assert "held by another process" in str(error) and "analyst" in str(error)
+    finally:
+        holder.kill()

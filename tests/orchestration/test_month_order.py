@@ -92,3 +92,25 @@ def test_the_graph_declares_that_a_month_carries_over_from_the_month_before():
     assert isinstance(mapping, TimeWindowPartitionMapping) and (mapping.start_offset, mapping.end_offset) == (-1, -1)
     job = defs.resolve_job_def("monthly_monitoring")
     assert job.partitions_def.get_partition_keys()[0] == "2023-01"
+
+
+def test_a_month_with_no_feed_delivered_stops_before_anything_is_published(tmp_path):
+    """Launched from the UI or the schedule (the command refuses it earlier): the delivery log
+    fails the run instead of publishing last month's data as this month's."""
+    from dagster import AssetKey
+
+    from orchestration.definitions import MONTHLY_JOB, build_definitions
+    from orchestration.ingestion_assets import feed_assets
+    from orchestration.resources import MonitoringSettings, Warehouse
+
+    (tmp_path / "landing" / "2023-06").mkdir(parents=True)
+    (tmp_path / "landing" / "2023-06" / "说明.txt").write_text("nothing this month")
+    settings = MonitoringSettings(landing_dir=str(tmp_path / "landing"), output_dir=str(tmp_path / "out"))
+    defs = build_definitions(settings, Warehouse(database=str(tmp_path / "w.duckdb")))
+    selection = [a.key for a in feed_assets] + [AssetKey(["raw", "load_log"]), AssetKey(["raw", "quarantine"])]
+    result = defs.resolve_job_def(MONTHLY_JOB).execute_in_process(
+        partition_key="2023-06", asset_selection=selection, raise_on_error=False
+    )
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.error
+    assert "no feed was delivered" in str(failure.message) + str(failure.cause and failure.cause.message)

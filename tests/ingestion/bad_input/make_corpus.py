@@ -431,6 +431,23 @@ def build() -> None:  # noqa: PLR0915 - one line per case reads best
             ],
         ],
     )
+    # -- rows that are not records: the header again, a control character ------------------------
+    write_csv(
+        case(
+            "48_header_repeated_mid_file.csv",
+            e,
+            "quarantine",
+            "repeated_header",
+            "the header again at row 3",
+            row=3,
+            loaded=3,
+        ),
+        [EXITS_HEADER, EXITS_ROWS[0], EXITS_HEADER, *EXITS_ROWS[1:]],
+    )
+    write_csv(
+        case("49_nul_in_a_name.csv", e, "quarantine", "control_character", "a NUL byte inside a name", row=5, loaded=3),
+        exits(["尧都区", "赵\x00六", ID_D, "低保", "2023-06-09", "其他", "500"]),
+    )
     # -- an event file without events is a quiet month for that feed (feeds.md) ------------------
     case("43_empty_event_file.csv", e, "loaded", "", "an event file of zero bytes: no events", loaded=0).write_bytes(
         b""
