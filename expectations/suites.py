@@ -14,7 +14,7 @@ import pandas as pd
 
 from ingestion.catalogue import AMOUNT, DATE, INT, Feed
 from ingestion.normalise import EARLIEST_DATE, USABLE_ID_STATUSES, IdStatus
-from reference import NO_VALID_ID, SEEDS_DIR, county_codes
+from reference import ID_SHAPED_PATTERN, NO_VALID_ID, SEEDS_DIR, county_codes
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,14 @@ def published_workbooks_suite() -> gx.ExpectationSuite:
             gxe.ExpectColumnValuesToBeUnique(column="alert_id"),
             gxe.ExpectColumnValuesToNotBeNull(column="alert_county_code"),
         ],
+    )
+
+
+def published_text_suite() -> gx.ExpectationSuite:
+    """Every text cell of every workbook about to be published: no ID number unmasked."""
+    return gx.ExpectationSuite(
+        name="publication.text_cells",
+        expectations=[gxe.ExpectColumnValuesToNotMatchRegex(column="cell", regex=ID_SHAPED_PATTERN)],
     )
 
 

@@ -15,9 +15,9 @@ import fastexcel
 import pandas as pd
 import xlsxwriter
 
-from expectations.suites import published_workbooks_suite
+from expectations.suites import published_text_suite, published_workbooks_suite
 from expectations.validate import validate_frame
-from reference import NO_VALID_ID, counties, mask_id
+from reference import NO_VALID_ID, counties, mask_id, mask_id_shapes
 
 CATEGORY_LABELS = {
     "tekun": "特困人员",
@@ -83,6 +83,12 @@ def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
 
 
 def to_workbook_row(alert: dict) -> list:
+    """The alert as the county sees it: the ID masked, and any ID-shaped text in the other
+    values (evidence quoting a delivered value) masked too."""
+    return [mask_id_shapes(v) if isinstance(v, str) else v for v in _row_values(alert)]
+
+
+def _row_values(alert: dict) -> list:
     return [
         alert["alert_id"],
         alert["alert_type"],
@@ -238,13 +244,21 @@ class PublicationGateError(Exception):
 
 def check_staged_workbooks(staging: Path, county_of_alert: dict[str, str]) -> None:
     """Read the staged workbooks back and validate them with GX before anyone receives them:
-    every ID number masked, every row in the file of its own county."""
-    rows = []
+    every ID number masked, every row in the file of its own county, and no ID-shaped text in
+    any cell of any sheet (a shifted column can put an ID number into a quoted value)."""
+    rows, cells = [], []
     for path in sorted(staging.glob("*.xlsx")):
-        sheet = fastexcel.read_excel(str(path)).load_sheet("预警明细", dtypes="string").to_polars()
+        reader = fastexcel.read_excel(str(path))
+        sheet = reader.load_sheet("预警明细", dtypes="string").to_polars()
         for alert_id, shown in zip(sheet["预警编号"].to_list(), sheet["身份证号"].to_list(), strict=True):
             rows.append((path.name[:6], alert_id, county_of_alert.get(alert_id), shown or ""))
+        for name in reader.sheet_names:
+            whole = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+            cells += [v for column in whole.columns for v in whole[column].drop_nulls().to_list()]
     frame = pd.DataFrame(rows, columns=["file_county_code", "alert_id", "alert_county_code", "id_number_shown"])
     summary = validate_frame(frame, published_workbooks_suite(), "county_workbooks")
+    text = validate_frame(pd.DataFrame({"cell": cells}, dtype="object"), published_text_suite(), "workbook_text")
+    if not text.success:
+        summary.success, summary.failed = False, summary.failed + text.failed
     if not summary.success:
         raise PublicationGateError(f"county workbooks not published: {summary.describe()}")

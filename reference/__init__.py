@@ -59,7 +59,9 @@ def mask_id(id_number: str | None) -> str:
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
-_ID_SHAPED = re.compile(r"(?<![0-9])[0-9]{6}([0-9]{5}|[0-9]{8})[0-9]{3}[0-9Xx]?(?![0-9])")
+# 15 or 18 ID characters in a row inside any text (an ID number that escaped masking)
+ID_SHAPED_PATTERN = r"(?<![0-9])[0-9]{6}([0-9]{5}|[0-9]{8})[0-9]{3}[0-9Xx]?(?![0-9])"
+_ID_SHAPED = re.compile(ID_SHAPED_PATTERN)
 
 
 def mask_id_shapes(text: str) -> str:

@@ -39,6 +39,27 @@ CASES = [
     ("an unmasked ID fails", "141002", [*ROW[:9], "141002199001011234", *ROW[10:]], {"P01-AAAA": "141002"}, False),
     ("a row of another county fails", "141021", ROW, {"P01-AAAA": "141002"}, False),
     ("an alert unknown to the warehouse fails", "141002", ROW, {}, False),
+    (
+        "an ID number quoted in the evidence fails",
+        "141002",
+        [*ROW[:11], "参保记录 141002199001011234 不符", *ROW[12:]],
+        {"P01-AAAA": "141002"},
+        False,
+    ),
+    (
+        "a 15-digit ID number in a village name fails",
+        "141002",
+        [*ROW[:6], "141002900101123", *ROW[7:]],
+        {"P01-AAAA": "141002"},
+        False,
+    ),
+    (
+        "a phone number and an amount pass",
+        "141002",
+        [*ROW[:11], "联系电话13912345678，自付26000.5元", *ROW[12:]],
+        {"P01-AAAA": "141002"},
+        True,
+    ),
 ]
 
 
@@ -62,3 +83,20 @@ def test_the_suite_is_real_great_expectations():
         }
     )
     assert validate_frame(frame, published_workbooks_suite(), "wb").success
+
+
+def test_an_id_number_in_a_quoted_value_is_masked_before_it_is_written():
+    from datetime import date
+
+    from publication.workbooks import to_workbook_row
+
+    alert = dict(
+        alert_id="P01-AAAA", alert_type="P 政策落实不到位", rule="P01 资助参保未落实", level="黄", department="医保局",
+        township="东关街道", village="东关社区", household_number="1", subject_name="张三",
+        subject_id_number="141002199001011234", category="dibao",
+        evidence="医保记录写有141002199001011234", data_as_of=date(2023, 6, 30), first_alert_month="2023-06",
+        status="新增", due_date=date(2023, 7, 14),
+    )  # fmt: skip
+    row = to_workbook_row(alert)
+    assert row[9] == "141002********1234"
+    assert row[11] == "医保记录写有141002********1234"
