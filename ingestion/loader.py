@@ -36,7 +36,7 @@ from ingestion.catalogue import (
 )
 from ingestion.errors import FeedFileError
 from ingestion.reader import MAX_CELL_CHARS, DeliveredTable, read_delivered
-from reference import mask_id_shapes, month_end
+from reference import county_codes, mask_id_shapes, month_end
 
 META_COLUMNS = ["record_id", "delivery_month", "source_file", "source_row", "row_issues"]
 QUARANTINE_COLUMNS = [
@@ -97,6 +97,9 @@ class LoadReport:
     unknown_codes: dict[str, dict[str, int]] = field(default_factory=dict)
     status: DeliveryStatus = DeliveryStatus.LOADED
     reason: str = ""
+    # a feed delivered one file per county: the counties without a file this month (their
+    # previous roster stays in force)
+    missing_counties: list[str] = field(default_factory=list)
 
     @property
     def delivered(self) -> bool:
@@ -105,6 +108,15 @@ class LoadReport:
     @property
     def unknown_code_rows(self) -> int:
         return sum(sum(values.values()) for values in self.unknown_codes.values())
+
+
+def missing_counties(files: list[Path]) -> list[str]:
+    """Counties without a file when the feed came one file per county (`<feed>__<county>`); a
+    feed delivered as one file covers every county."""
+    counties = {p.stem.split("__", 1)[1] for p in files if "__" in p.stem}
+    if not counties or len(counties) < len(files):
+        return []
+    return sorted(set(county_codes()) - counties)
 
 
 def delivered_files(landing_dir: Path, month: str, feed: Feed) -> list[Path]:
@@ -378,6 +390,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'loaded'")
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS reason VARCHAR")
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS unknown_codes INTEGER DEFAULT 0")
+    con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS missing_counties VARCHAR")
 
 
 def write_delivery(
@@ -431,7 +444,7 @@ def _log_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report
     con.execute("DELETE FROM raw.load_log WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
     con.execute(
         "INSERT INTO raw.load_log (feed_code, delivery_month, files, rows_read, rows_loaded, rows_quarantined, "
-        "loaded_at, status, reason, unknown_codes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "loaded_at, status, reason, unknown_codes, missing_counties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             feed.code,
             month,
@@ -443,6 +456,7 @@ def _log_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report
             str(report.status),
             report.reason or None,
             report.unknown_code_rows,
+            ",".join(report.missing_counties) or None,
         ],
     )
 
@@ -493,5 +507,6 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, mon
             feed.code, month, last_delivered_month=last_delivered_month(con, feed, month), status=DeliveryStatus.MISSING
         )
     records, quarantine, report = parse_delivery(feed, month, files)
+    report.missing_counties = missing_counties(files)
     write_delivery(con, feed, month, records, quarantine, report)
     return report

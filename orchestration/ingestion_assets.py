@@ -36,6 +36,7 @@ from ingestion.loader import (
     delivered_files,
     ensure_tables,
     last_delivered_month,
+    missing_counties,
     parse_delivery,
     record_not_delivered,
     write_delivery,
@@ -72,6 +73,12 @@ class FeedOutcome:
         else:
             passed, severity = True, AssetCheckSeverity.WARN
             text = validation.blocking.describe() if validation else "no events this month"
+        if report.missing_counties:
+            passed, severity = False, AssetCheckSeverity.WARN
+            text += (
+                f"; no file for {len(report.missing_counties)} counties ({', '.join(report.missing_counties)}): "
+                "their previous roster stays in force"
+            )
         if report.unknown_codes:
             text += f"; {report.unknown_code_rows} unknown coded values kept as unknown"
         metadata = {"delivery_status": str(report.status), "unknown_code_rows": report.unknown_code_rows}
@@ -131,6 +138,7 @@ def ingest_delivery(
             outcome = _turn_away(con, feed, month, report, validation.blocking.describe(), quarantine)
             outcome.validation = validation
             return outcome
+    report.missing_counties = missing_counties(files)
     write_delivery(con, feed, month, records, quarantine, report)
     return FeedOutcome(report, validation)
 
@@ -157,6 +165,8 @@ def load_metadata(report: LoadReport) -> dict:
         "missing_optional_columns": MetadataValue.json(report.missing_optional_columns),
         "unknown_headers": MetadataValue.json(report.unknown_headers),
         "last_delivered_month": report.month if report.delivered else (report.last_delivered_month or "never"),
+        "missing_counties": len(report.missing_counties),
+        "missing_county_codes": MetadataValue.json(report.missing_counties),
     }
 
 

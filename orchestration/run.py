@@ -131,6 +131,9 @@ class RunSummary:
                 lines.append(f"  MISSING      {feed}: {text}")
             elif status == "no_events":
                 lines.append(f"  NO EVENTS    {feed}: the file holds no rows")
+            if meta.get("missing_counties"):
+                codes = ", ".join(meta.get("missing_county_codes") or [])
+                lines.append(f"  PARTIAL      {feed}: no file for {codes}; their previous roster stays in force")
             if meta.get("unknown_code_rows"):
                 codes = "; ".join(
                     f"{column}: " + ", ".join(f"{value!r} ×{n}" for value, n in values.items())

@@ -125,6 +125,19 @@ def month_notes(con: duckdb.DuckDBPyConnection, month: str) -> list[str]:
     for title, status, _ in feeds:
         what = "本月交付未通过质量检查，未予采用" if status == "rejected" else "本月未交付"
         notes.append(f"{title}：{what}，沿用上次交付的数据")
+    names = {code: name for code, name, _ in counties()}
+    partial = con.execute(
+        """
+        SELECT f.title, l.missing_counties
+        FROM raw.load_log AS l JOIN reference.feeds AS f USING (feed_code)
+        WHERE l.delivery_month = ? AND l.status = 'loaded' AND l.missing_counties IS NOT NULL
+        ORDER BY l.feed_code
+        """,
+        [month],
+    ).fetchall()
+    for title, missing in partial:
+        places = "、".join(names.get(code, code) for code in missing.split(","))
+        notes.append(f"{title}：{places}本月未交付，沿用其上次交付的数据")
     held = con.execute("SELECT message FROM main.held_back_rules WHERE month = ? ORDER BY rule_id", [month]).fetchall()
     notes += [f"{message}；该规则原有预警状态为“暂停”" for (message,) in held]
     return notes

@@ -21,6 +21,7 @@ def break_the_delivery(folder):
     for path in folder.glob("civil_tekun*"):
         path.unlink()  # the tekun roster did not arrive
     (folder / "civil_tekun 2023年8月.csv").write_bytes(b"a file under a name no feed has")
+    (folder / "civil_dibao__141082.csv").unlink()  # 霍州市's 低保 roster did not come
     (folder / "civil_cadre_relatives.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     path = folder / "housing_property.csv"  # hundreds of rows: the valid-ID share gate applies
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
@@ -65,6 +66,7 @@ def test_the_terminal_says_what_was_turned_away_missing_and_unknown(august):
     assert "MISSING      civil_tekun" in err and "2023-07" in err
     assert "UNKNOWN CODE rural_monitoring: relation_to_head: '之曾孙' ×1" in err
     assert "NOT READ     civil_tekun 2023年8月.csv: no feed is named so" in err
+    assert "PARTIAL      civil_dibao: no file for 141082; their previous roster stays in force" in err
 
 
 def test_turned_away_feeds_keep_their_previous_delivery_in_force(august):
@@ -125,3 +127,23 @@ def test_every_workbook_names_the_feeds_turned_away_and_the_rules_held_back(augu
         text = "\n".join(v for column in summary.columns for v in summary[column].drop_nulls().to_list())
         assert "村（社区）干部及近亲属备案表：本月交付未通过质量检查" in text, path.name
         assert "规则S04暂停预警" in text and "规则S06暂停预警" in text, path.name
+
+
+def test_a_county_whose_roster_file_did_not_come_keeps_its_previous_roster(august):
+    _, _, _, con, folder, july_warehouse = august
+    months = dict(
+        con.execute("SELECT county_code, max(delivery_month) FROM staging.stg_civil_dibao GROUP BY 1").fetchall()
+    )
+    assert months["141082"] == "2023-07" and months["141002"] == AUGUST
+    with duckdb.connect(str(july_warehouse), read_only=True) as july:
+        members = july.execute("SELECT count(*) FROM staging.stg_civil_dibao WHERE county_code = '141082'").fetchall()
+    kept = con.execute("SELECT count(*) FROM staging.stg_civil_dibao WHERE county_code = '141082'").fetchall()
+    assert kept == members and members[0][0] > 0, "霍州市's households did not leave 低保"
+    query = "SELECT count(*) FROM main.person_month WHERE month = ? AND county_code = '141082' AND category = 'dibao'"
+    with duckdb.connect(str(july_warehouse), read_only=True) as july:
+        dibao_in_july = july.execute(query, ["2023-07"]).fetchall()[0][0]
+    dibao_in_august = con.execute(query, [AUGUST]).fetchall()[0][0]
+    assert dibao_in_july > 0 and dibao_in_august >= 0.9 * dibao_in_july, (dibao_in_july, dibao_in_august)
+    summary = fastexcel.read_excel(str(next(folder.glob("141082_*.xlsx")))).load_sheet("汇总", header_row=None)
+    text = "\n".join(v for c in summary.to_polars().columns for v in summary.to_polars()[c].drop_nulls().cast(str))
+    assert "低保对象花名册：霍州市本月未交付，沿用其上次交付的数据" in text

@@ -1,6 +1,6 @@
 -- One row for a member of a 低保 household on the roster, in the latest snapshot delivered up to the month.
 with source as (
-    {{ latest_snapshot(source('raw', 'civil_dibao')) }}
+    {{ latest_snapshot(source('raw', 'civil_dibao'), per_county=true) }}
 ),
 
 renamed as (
