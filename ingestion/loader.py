@@ -110,13 +110,12 @@ class LoadReport:
         return sum(sum(values.values()) for values in self.unknown_codes.values())
 
 
-def missing_counties(files: list[Path]) -> list[str]:
-    """Counties without a file when the feed came one file per county (`<feed>__<county>`); a
-    feed delivered as one file covers every county."""
-    counties = {p.stem.split("__", 1)[1] for p in files if "__" in p.stem}
-    if not counties or len(counties) < len(files):
+def missing_counties(feed: Feed, files: list[Path]) -> list[str]:
+    """Counties without a file when a feed delivered per county (catalogue: Delivery.per_county)
+    came as `<feed>__<county>` files; a file for the whole feed covers every county."""
+    if not feed.delivery.per_county or any("__" not in p.stem for p in files):
         return []
-    return sorted(set(county_codes()) - counties)
+    return sorted(set(county_codes()) - {p.stem.split("__", 1)[1] for p in files})
 
 
 def delivered_files(landing_dir: Path, month: str, feed: Feed) -> list[Path]:
@@ -433,11 +432,9 @@ def _replace_quarantine(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, 
         }
     )
     con.register("incoming_quarantine", rejected)
-    try:
-        con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
-        con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM incoming_quarantine")
-    finally:
-        con.unregister("incoming_quarantine")
+    con.execute("DELETE FROM raw.quarantine WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
+    con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM incoming_quarantine")
+    con.unregister("incoming_quarantine")  # after a failure the caller rolls back and closes
 
 
 def _log_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report: LoadReport) -> None:
@@ -507,6 +504,6 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, mon
             feed.code, month, last_delivered_month=last_delivered_month(con, feed, month), status=DeliveryStatus.MISSING
         )
     records, quarantine, report = parse_delivery(feed, month, files)
-    report.missing_counties = missing_counties(files)
+    report.missing_counties = missing_counties(feed, files)
     write_delivery(con, feed, month, records, quarantine, report)
     return report

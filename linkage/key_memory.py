@@ -47,10 +47,12 @@ def remember_links(con: duckdb.DuckDBPyConnection, month: str, units: pl.DataFra
     con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
     con.execute("CREATE TABLE IF NOT EXISTS linkage.key_memory (record_key VARCHAR, person_key VARCHAR, month VARCHAR)")
     con.register("memory_frame", memory.to_arrow())
+    con.execute("BEGIN")
     try:
-        con.execute("BEGIN")
         con.execute("DELETE FROM linkage.key_memory WHERE month = ?", [month])
         con.execute("INSERT INTO linkage.key_memory SELECT record_key, person_key, month FROM memory_frame")
         con.execute("COMMIT")
-    finally:
-        con.unregister("memory_frame")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    con.unregister("memory_frame")

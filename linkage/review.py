@@ -12,7 +12,7 @@ import polars as pl
 
 from linkage.errors import ReviewedPairsError
 from linkage.scoring import PAIR_SCHEMA
-from reference import mask_id
+from reference import mask_id, mask_phone
 
 DECISIONS = ("same", "different")
 
@@ -114,6 +114,8 @@ def export_review(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     review = con.sql("SELECT * FROM linkage.review_pairs").pl()
     masked = [c for c in review.columns if c.endswith("_id_number")]
     review = review.with_columns(pl.col(c).map_elements(mask_id, return_dtype=pl.String) for c in masked)
+    phones = [c for c in review.columns if c.endswith("_phone")]
+    review = review.with_columns(pl.col(c).map_elements(mask_phone, return_dtype=pl.String) for c in phones)
     # a name or note beginning with = + - @ must stay text when a reviewer opens the file in Excel
     text = [c for c, dtype in review.schema.items() if dtype == pl.String]
     review = review.with_columns(

@@ -127,6 +127,9 @@ def ingest_delivery(
         records, quarantine, report = parse_delivery(feed, month, files)
     except FeedFileError as exc:
         return _turn_away(con, feed, month, LoadReport(feed.code, month, files=[p.name for p in files]), str(exc))
+    if feed.kind == "snapshot" and not report.rows_read:
+        reason = f"no rows in {len(files)} file(s): an empty roster is not a month in which everyone left"
+        return _turn_away(con, feed, month, report, reason, quarantine)
     if report.rows_read and not report.rows_loaded:
         rules = ", ".join(f"{rule} ×{n}" for rule, n in Counter(report.quarantine_by_rule).most_common(3))
         reason = f"every one of the {report.rows_read} rows was quarantined ({rules})"
@@ -138,7 +141,7 @@ def ingest_delivery(
             outcome = _turn_away(con, feed, month, report, validation.blocking.describe(), quarantine)
             outcome.validation = validation
             return outcome
-    report.missing_counties = missing_counties(files)
+    report.missing_counties = missing_counties(feed, files)
     write_delivery(con, feed, month, records, quarantine, report)
     return FeedOutcome(report, validation)
 

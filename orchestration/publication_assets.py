@@ -5,7 +5,6 @@ import os
 import shutil
 from pathlib import Path
 
-import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_dbt import get_asset_key_for_model
 
@@ -40,10 +39,11 @@ def county_workbooks(
     )
 
 
-def publish_analyst_copy(database: Path, copy: Path) -> int:
+def publish_analyst_copy(warehouse: Warehouse, copy: Path) -> int:
     """Copy the closed warehouse to `copy` atomically (written aside, then renamed over the old
     copy: an analyst with the old copy open keeps reading it). Returns its size in bytes."""
-    with duckdb.connect(str(database)) as con:
+    database = warehouse.path
+    with warehouse.get_connection() as con:
         con.execute("CHECKPOINT")  # everything in the file, nothing left in the write-ahead log
     copy.parent.mkdir(parents=True, exist_ok=True)
     partial = copy.with_name(f".{copy.name}.partial")
@@ -62,5 +62,5 @@ def publish_analyst_copy(database: Path, copy: Path) -> int:
     "atomically after each successful run, so queries never block or break a run.",
 )
 def analyst_copy(warehouse: Warehouse) -> MaterializeResult:
-    size = publish_analyst_copy(warehouse.path, warehouse.analyst_copy)
+    size = publish_analyst_copy(warehouse, warehouse.analyst_copy)
     return MaterializeResult(metadata={"path": MetadataValue.path(str(warehouse.analyst_copy)), "bytes": size})

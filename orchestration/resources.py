@@ -19,6 +19,8 @@ from dagster import ConfigurableResource, InitResourceContext
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from orchestration.partitions import check_month_order
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {
     "LINFEN_LANDING": REPO_ROOT / "data" / "demo" / "landing",
@@ -104,9 +106,6 @@ class Warehouse(DuckDBResource):
         """The read-only copy analysts open (same file name, so dbt's views resolve)."""
         return self.folder / "analyst" / self.path.name
 
-    def log_file(self, month: str, run_id: str) -> Path:
-        return self.folder / "logs" / f"run-{month}-{run_id[:8]}.log"
-
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection, closed however the block ends (dbt runs as a subprocess
@@ -126,7 +125,9 @@ class Warehouse(DuckDBResource):
             try:
                 return duckdb.connect(self.database, config=dict(self.connection_config))
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() > deadline:
                     raise WarehouseBusyError(
                         f"{self.path} is held by another process ({str(exc).splitlines()[0][:200]}); analysts "
                         f"open the copy {self.analyst_copy} instead; this run waited {self.open_wait_seconds} s"
@@ -138,6 +139,10 @@ class Warehouse(DuckDBResource):
         """Hold the warehouse for the run (the in-process executor initialises resources
         once per run): a concurrent run on the same file waits here, then runs."""
         with hold_warehouse(self.path, self.lock_wait_seconds, context.log):
+            month = context.dagster_run.tags.get("dagster/partition") if context.dagster_run else None
+            if month and self.path.exists():
+                with self.get_connection() as con:
+                    context.log.info(check_month_order(con, month))  # before anything of the month is written
             yield self
 
 

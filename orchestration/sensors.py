@@ -71,7 +71,9 @@ def evaluate_landing(root: Path, cursor: dict, now: float, config: ServiceConfig
     files = cursor.get("files", {})
     requested = cursor.get("requested", {})
     keys = set(MONTHS.get_partition_keys())
-    decision = LandingDecision(cursor={"files": {}, "requested": dict(requested)})
+    decision = LandingDecision(
+        cursor={"files": {}, "requested": dict(requested), "requests": dict(cursor.get("requests", {}))}
+    )
     for folder in month_folders(root):
         month = folder.name
         known = {name: FileState.from_json(v) for name, v in files.get(month, {}).items()}
@@ -97,10 +99,12 @@ def evaluate_landing(root: Path, cursor: dict, now: float, config: ServiceConfig
         if requested.get(month) == digest:
             continue
         trigger = "redelivery" if month in requested else "delivery"
+        count = cursor.get("requests", {}).get(month, 0) + 1  # content may come back to an earlier state
         decision.run_requests.append(
-            RunRequest(run_key=f"{month}:{digest[:16]}", partition_key=month, tags={"linfen/trigger": trigger})
+            RunRequest(run_key=f"{month}:{count}:{digest[:16]}", partition_key=month, tags={"linfen/trigger": trigger})
         )
         decision.cursor["requested"][month] = digest
+        decision.cursor["requests"][month] = count
     if not decision.run_requests and not decision.skip_reasons:
         decision.skip_reasons.append("no month folder with new content")
     return decision

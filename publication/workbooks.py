@@ -85,7 +85,8 @@ def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
 def to_workbook_row(alert: dict) -> list:
     """The alert as the county sees it: the ID masked, and any ID-shaped text in the other
     values (evidence quoting a delivered value) masked too."""
-    return [mask_id_shapes(v) if isinstance(v, str) else v for v in _row_values(alert)]
+    household = ALERT_COLUMNS.index("户编号")  # a roster's own number, whatever its length
+    return [mask_id_shapes(v) if isinstance(v, str) and i != household else v for i, v in enumerate(_row_values(alert))]
 
 
 def _row_values(alert: dict) -> list:
@@ -240,6 +241,8 @@ def swap_in(staging: Path, folder: Path, ours: set[str]) -> None:
     aside, the new one renamed in, then the old one deleted), so a reader sees the old set or
     the new set, never a mix. Files a person put in the month's folder are kept."""
     aside = folder.with_name(f".{folder.name}.previous")
+    if aside.exists() and not folder.exists():
+        aside.rename(folder)  # a run stopped between the two renames: the set aside is the published one
     shutil.rmtree(aside, ignore_errors=True)
     if folder.exists():
         folder.rename(aside)
@@ -265,9 +268,9 @@ def check_staged_workbooks(staging: Path, county_of_alert: dict[str, str]) -> No
         sheet = reader.load_sheet("预警明细", dtypes="string").to_polars()
         for alert_id, shown in zip(sheet["预警编号"].to_list(), sheet["身份证号"].to_list(), strict=True):
             rows.append((path.name[:6], alert_id, county_of_alert.get(alert_id), shown or ""))
-        for name in reader.sheet_names:
-            whole = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
-            cells += [v for column in whole.columns for v in whole[column].drop_nulls().to_list()]
+        cells += [v for c in sheet.columns if c != "户编号" for v in sheet[c].drop_nulls().to_list()]
+        summary_sheet = reader.load_sheet("汇总", header_row=None, dtypes="string").to_polars()
+        cells += [v for c in summary_sheet.columns for v in summary_sheet[c].drop_nulls().to_list()]
     frame = pd.DataFrame(rows, columns=["file_county_code", "alert_id", "alert_county_code", "id_number_shown"])
     summary = validate_frame(frame, published_workbooks_suite(), "county_workbooks")
     text = validate_frame(pd.DataFrame({"cell": cells}, dtype="object"), published_text_suite(), "workbook_text")

@@ -60,8 +60,15 @@ def mask_id(id_number: str | None) -> str:
 
 
 # 15 or 18 ID characters in a row inside any text (an ID number that escaped masking)
-ID_SHAPED_PATTERN = r"(?<![0-9])[0-9]{6}([0-9]{5}|[0-9]{8})[0-9]{3}[0-9Xx]?(?![0-9])"
+ID_SHAPED_PATTERN = r"(?<![0-9])[0-9]{6}(?:[0-9]{9}|[0-9]{11}[0-9Xx])(?![0-9Xx])"
 _ID_SHAPED = re.compile(ID_SHAPED_PATTERN)
+
+
+def mask_phone(phone: str | None) -> str:
+    """First 3 and last 4 digits of a phone number shown."""
+    if not phone:
+        return ""
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
 
 
 def mask_id_shapes(text: str) -> str:

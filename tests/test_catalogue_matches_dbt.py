@@ -33,3 +33,10 @@ def test_every_rule_has_a_unit_test_with_a_near_miss():
     for model in sorted((MODELS / "marts" / "alert_rules").glob("alert_*.sql")):
         yml = model.with_suffix(".yml").read_text(encoding="utf-8")
         assert "\nunit_tests:" in yml and "NEAR" in yml, f"{model.stem} lacks a unit test with a near miss"
+
+
+def test_feeds_delivered_per_county_are_staged_county_by_county():
+    for feed in FEEDS:
+        sql = (MODELS / "staging" / f"stg_{feed.code}.sql").read_text(encoding="utf-8")
+        if feed.kind == "snapshot":
+            assert ("per_county=true" in sql) == feed.delivery.per_county, feed.code

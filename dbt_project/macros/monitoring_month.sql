@@ -3,33 +3,39 @@
     last_day(cast('{{ var("month") }}-01' as date))
 {%- endmacro %}
 
-{#- A snapshot feed as of the month: the latest delivery up to and including the month, so a
-    month without the feed keeps the previous snapshot in force (feeds.md). A feed delivered one
-    file per county takes each county's latest delivery: a county whose file did not come keeps
-    its previous roster, rather than losing it. -#}
+{#- A snapshot feed as of the month: the latest delivery accepted up to and including the month
+    (raw.load_log: loaded, not turned away), so a month without the feed, or whose delivery was
+    turned away, keeps the previous snapshot in force (feeds.md). A feed delivered one file per
+    county takes each county's latest delivery that held its file: a county whose file did not
+    come keeps its previous roster, rather than losing it. -#}
 {% macro latest_snapshot(relation, per_county=false) -%}
-    {%- if per_county %}
-    -- each county's latest month whose delivery held that county's file (raw.load_log)
     select snapshot.*
     from {{ relation }} as snapshot
     inner join (
-        select counties.county_code as county, max(log.delivery_month) as delivery_month
+        select
+            {%- if per_county %} counties.county_code as county,{% endif %}
+            max(log.delivery_month) as delivery_month
         from {{ source('raw', 'load_log') }} as log
+        {%- if per_county %}
         cross join {{ ref('counties') }} as counties
+        {%- endif %}
         where
             log.feed_code = '{{ relation.identifier }}'
             and log.status = 'loaded'
             and log.delivery_month <= '{{ var("month") }}'
+            {%- if per_county %}
             and not list_contains(string_split(coalesce(log.missing_counties, ''), ','), counties.county_code)
         group by counties.county_code
     ) as latest using (county, delivery_month)
-    {%- else %}
-    select *
-    from {{ relation }}
-    where delivery_month = (
-        select max(delivery_month) from {{ relation }} where delivery_month <= '{{ var("month") }}'
-    )
-    {%- endif %}
+            {%- else %}
+    ) as latest using (delivery_month)
+            {%- endif %}
+{%- endmacro %}
+
+{#- The month before the monitoring month, 'YYYY-MM': what alerts compare with (months run in
+    order, so it is the month this one carries over from). -#}
+{% macro previous_month() -%}
+    strftime(cast('{{ var("month") }}-01' as date) - interval 1 month, '%Y-%m')
 {%- endmacro %}
 
 {#- An event feed as of the month: every event delivered up to and including the month. -#}

@@ -114,3 +114,22 @@ def test_a_month_with_no_feed_delivered_stops_before_anything_is_published(tmp_p
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error
     assert "no feed was delivered" in str(failure.message) + str(failure.cause and failure.cause.message)
+
+
+def test_a_ui_run_of_a_month_whose_predecessor_never_ran_stops_before_writing(month_runs, tmp_path):
+    """The check runs when the run takes the warehouse, before any feed of the month is loaded."""
+    from dagster import AssetKey
+
+    from orchestration.definitions import MONTHLY_JOB, build_definitions
+    from orchestration.resources import MonitoringSettings, Warehouse
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(month_runs["2023-07"].warehouse, warehouse)
+    settings = MonitoringSettings(landing_dir=str(tmp_path), output_dir=str(tmp_path / "out"))
+    job = build_definitions(settings, Warehouse(database=str(warehouse))).resolve_job_def(MONTHLY_JOB)
+    result = job.execute_in_process(
+        partition_key="2023-09", asset_selection=[AssetKey(["raw", "civil_exits"])], raise_on_error=False
+    )
+    assert not result.success
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.load_log WHERE delivery_month = '2023-09'").fetchall() == [(0,)]

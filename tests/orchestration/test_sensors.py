@@ -80,6 +80,10 @@ def test_a_redelivered_file_with_new_content_requests_a_rerun_and_a_touched_one_
     redelivered = evaluate_landing(tmp_path, touched.cursor, NOW, CONFIG)
     assert [r.tags["linfen/trigger"] for r in redelivered.run_requests] == ["redelivery"]
     assert redelivered.run_requests[0].run_key != first.run_requests[0].run_key
+    deliver(tmp_path / "2023-06", "civil_exits.csv", b"x", LONG_AGO + 180)  # back to the first content
+    back = evaluate_landing(tmp_path, redelivered.cursor, NOW, CONFIG)
+    assert len(back.run_requests) == 1, "content that returns to an earlier state runs again"
+    assert back.run_requests[0].run_key not in {first.run_requests[0].run_key, redelivered.run_requests[0].run_key}
 
 
 def test_the_sensor_runs_in_dagster_with_its_cursor(tmp_path):

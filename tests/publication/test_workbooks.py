@@ -100,3 +100,19 @@ def test_an_id_number_in_a_quoted_value_is_masked_before_it_is_written():
     row = to_workbook_row(alert)
     assert row[9] == "141002********1234"
     assert row[11] == "医保记录写有141002********1234"
+
+
+def test_a_swap_stopped_between_its_renames_is_completed_by_the_next_publication(tmp_path):
+    from publication.workbooks import swap_in
+
+    aside = tmp_path / ".2023-06.previous"  # the old folder set aside, the new one never renamed in
+    aside.mkdir()
+    (aside / "a_county.xlsx").write_bytes(b"published before")
+    (aside / "说明.docx").write_bytes(b"a person's note")
+    staging = tmp_path / ".2023-06.partial"
+    staging.mkdir()
+    (staging / "a_county.xlsx").write_bytes(b"published now")
+    swap_in(staging, tmp_path / "2023-06", {"a_county.xlsx"})
+    assert (tmp_path / "2023-06" / "a_county.xlsx").read_bytes() == b"published now"
+    assert (tmp_path / "2023-06" / "说明.docx").exists()
+    assert not aside.exists() and not staging.exists()

@@ -1,6 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
     pre_hook="{% if is_incremental() %}delete from {{ this }} where month = '{{ var('month') }}'{% endif %}"
 ) }}
 -- depends_on: {{ ref('held_back_rules') }}
@@ -13,10 +14,13 @@ with raised as (
 {% if is_incremental() %}
 , carried as (
     -- the open alerts of a held-back rule stay open, neither resolved nor raised anew (暂停)
-    select last_month.* replace ('{{ var("month") }}' as month, true as is_paused)
+    select
+        columns(lambda c: c not in ('month', 'is_paused')),
+        '{{ var("month") }}' as month,
+        true as is_paused
     from {{ this }} as last_month
     where
-        last_month.month = (select max(month) from {{ this }} where month < '{{ var("month") }}')
+        last_month.month = {{ previous_month() }}
         and last_month.rule_id in (select rule_id from {{ ref('held_back_rules') }})
 )
 

@@ -17,7 +17,7 @@ this_month as (
 
 previous_month as (
     select * from history
-    where month = (select max(month) from history where month < '{{ var("month") }}')
+    where month = {{ previous_month() }}
 ),
 
 resolved as (
