@@ -28,9 +28,10 @@ def _manifest_is_stale() -> bool:
 
 if _manifest_is_stale():
     # @dbt_assets reads the manifest at import: parse the project when it changed, with the
-    # dbt of this environment (a fresh clone has no manifest and `dbt` need not be on PATH).
+    # dbt of this environment (a fresh clone has no manifest and `dbt` need not be on PATH); a
+    # full parse, since a partial one missed a source() a changed macro added to its models.
     DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(
-        ["--quiet", "parse"], target_path=dbt_project.target_path
+        ["--quiet", "parse", "--no-partial-parse"], target_path=dbt_project.target_path
     ).wait()
 
 
