@@ -16,7 +16,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 # Counts only: no delivered value (an ID number, a name) is kept as an "unexpected value" sample
 # in the validation results, the stored JSON or the Data Docs.
-RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0, "include_unexpected_rows": False}
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0, "include_unexpected_rows": False}
 
 
 @dataclass
