@@ -15,7 +15,6 @@ from ingestion.catalogue import FEEDS, Feed
 from reference import county_codes
 
 MONTH_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-FEED_FILE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 @dataclass(frozen=True)
@@ -67,13 +66,11 @@ def month_folders(landing_root: Path) -> list[Path]:
 
 
 def feed_of(name: str) -> tuple[Feed | None, str | None]:
-    """The feed a file delivers and its county for a per-county file (`<feed>__<county>`)."""
-    stem, _, suffix = name.rpartition(".")
-    if f".{suffix.lower()}" not in FEED_FILE_SUFFIXES:
-        return None, None
-    code, _, county = stem.partition("__")
+    """The feed a file delivers, by its name (`<feed>.<ext>`, or `<feed>__<county>.<ext>` for
+    one file per county), and that county. The reader decides whether the format is readable."""
+    code, _, county = Path(name).stem.partition("__")
     feed = next((f for f in FEEDS if f.code == code), None)
-    return feed, county or None
+    return feed, (county or None) if feed else None
 
 
 def missing_feeds(names: list[str] | set[str], required: tuple[str, ...]) -> list[str]:

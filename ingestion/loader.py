@@ -35,6 +35,7 @@ from ingestion.catalogue import (
     normalise_header,
 )
 from ingestion.errors import FeedFileError
+from ingestion.landing import delivered_names, feed_of
 from ingestion.reader import MAX_CELL_CHARS, DeliveredTable, read_delivered
 from reference import county_codes, mask_id_shapes, month_end
 
@@ -123,13 +124,7 @@ def delivered_files(landing_dir: Path, month: str, feed: Feed) -> list[Path]:
     folder = Path(landing_dir) / month
     if not folder.is_dir():
         return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and not p.name.startswith(("~$", "."))  # Excel lock files, hidden files
-        and (p.stem == feed.code or p.stem.startswith(feed.code + "__"))
-    )
+    return [p for p in delivered_names(folder) if feed_of(p.name)[0] is feed]
 
 
 def map_headers(table: DeliveredTable, feed: Feed) -> tuple[dict[str, int], list[str], list[str]]:

@@ -3,10 +3,12 @@ first month the bureau monitors (2023-01) to the last month that has ended."""
 
 from __future__ import annotations
 
-import re
 import warnings
 
 from dagster import BetaWarning, MonthlyPartitionsDefinition, PreviewWarning, TimeWindowPartitionMapping
+
+from ingestion.landing import MONTH_FOLDER
+from reference import next_month, previous_month
 
 # allow_nonexistent_upstream_partitions (beta) and partitioned asset checks (preview) are what
 # the first month and the per-month gate need; the warnings say so on every import.
@@ -20,8 +22,6 @@ MONTHS = MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m", timezo
 # that makes a backfill run months in order. The first month has no predecessor.
 PREVIOUS_MONTH = TimeWindowPartitionMapping(start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True)
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
 
 class MonthError(ValueError):
     """A month argument that is not a partition of the monitoring job."""
@@ -30,7 +30,7 @@ class MonthError(ValueError):
 def parse_month(text: str) -> str:
     """`text` when it is a month the job can run (`YYYY-MM`, from 2023-01 to the last month
     that has ended); MonthError saying why otherwise."""
-    if not _MONTH.match(text or ""):
+    if not MONTH_FOLDER.match(text or ""):
         raise MonthError(f"month {text!r} is not of the form YYYY-MM (e.g. 2023-06)")
     keys = MONTHS.get_partition_keys()
     if text < FIRST_MONTH:
@@ -38,16 +38,6 @@ def parse_month(text: str) -> str:
     if text not in keys:
         raise MonthError(f"month {text} has not ended yet: the last month that can run is {keys[-1]}")
     return text
-
-
-def previous_month(month: str) -> str:
-    year, mon = (int(x) for x in month.split("-"))
-    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
-
-
-def next_month(month: str) -> str:
-    year, mon = (int(x) for x in month.split("-"))
-    return f"{year + (mon == 12):04d}-{mon % 12 + 1:02d}"
 
 
 def dbt_vars(partition_key: str) -> dict[str, str]:

@@ -20,6 +20,18 @@ def month_end(month: str) -> date:
     return date(year + (mon == 12), mon % 12 + 1, 1) - timedelta(days=1)
 
 
+def previous_month(month: str) -> str:
+    """'YYYY-MM' of the month before."""
+    year, mon = (int(x) for x in month.split("-"))
+    return f"{year - (mon == 1):04d}-{(mon - 2) % 12 + 1:02d}"
+
+
+def next_month(month: str) -> str:
+    """'YYYY-MM' of the month after."""
+    year, mon = (int(x) for x in month.split("-"))
+    return f"{year + (mon == 12):04d}-{mon % 12 + 1:02d}"
+
+
 @lru_cache(maxsize=1)
 def counties() -> tuple[tuple[str, str, int], ...]:
     """(code, name, population in 10k) of the 17 counties, from the `counties` seed."""

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from reference import counties
+from reference import counties, next_month
 from synthetic.events import Events, assign_programme, month_events, roll_over
 from synthetic.feeds import Renderer
 from synthetic.noise import Noise
@@ -29,11 +29,9 @@ class GeneratedMonth:
 
 
 def next_months(first: str, count: int) -> list[str]:
-    year, month = (int(x) for x in first.split("-"))
-    out = []
-    for _ in range(count):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    out = [first]
+    while len(out) < count:
+        out.append(next_month(out[-1]))
     return out
 
 
