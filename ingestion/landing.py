@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.catalogue import FEEDS, Feed
+from ingestion.catalogue import FEEDS, FEEDS_BY_CODE, Feed
 from reference import county_codes
 
 MONTH_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -73,29 +73,25 @@ def feed_of(name: str) -> tuple[Feed | None, str | None]:
     return feed, (county or None) if feed else None
 
 
+def counties_without_file(feed: Feed, names: list[str] | set[str]) -> list[str]:
+    """Counties with no `<feed>__<county>` file when the feed came one file per county; none
+    when a file for the whole feed came, or no file at all (then the feed is missing)."""
+    mine = [county for f, county in map(feed_of, names) if f is feed]
+    if not mine or None in mine:
+        return []
+    return sorted(set(county_codes()) - set(mine))
+
+
 def missing_feeds(names: list[str] | set[str], required: tuple[str, ...]) -> list[str]:
     """Required feeds the folder lacks. A feed delivered per county is complete only with all
     17 counties' files (a county missing its file would otherwise lose its whole roster)."""
-    whole: set[str] = set()
-    per_county: dict[str, set[str]] = {}
-    for name in names:
-        feed, county = feed_of(name)
-        if feed is None:
-            continue
-        if county:
-            per_county.setdefault(feed.code, set()).add(county)
-        else:
-            whole.add(feed.code)
-    all_counties = set(county_codes())
     missing = []
     for code in required:
-        if code in whole:
-            continue
-        counties = per_county.get(code, set())
-        if not counties:
+        feed = FEEDS_BY_CODE[code]
+        if not any(feed_of(name)[0] is feed for name in names):
             missing.append(code)
-        elif not all_counties <= counties:
-            missing.append(f"{code} ({len(all_counties - counties)} counties)")
+        elif gap := counties_without_file(feed, names):
+            missing.append(f"{code} ({len(gap)} counties)")
     return missing
 
 

@@ -35,9 +35,9 @@ from ingestion.catalogue import (
     normalise_header,
 )
 from ingestion.errors import FeedFileError
-from ingestion.landing import delivered_names, feed_of
+from ingestion.landing import counties_without_file, delivered_names, feed_of
 from ingestion.reader import MAX_CELL_CHARS, DeliveredTable, read_delivered
-from reference import county_codes, mask_id_shapes, month_end
+from reference import mask_id_shapes, month_end
 
 META_COLUMNS = ["record_id", "delivery_month", "source_file", "source_row", "row_issues"]
 QUARANTINE_COLUMNS = [
@@ -114,9 +114,7 @@ class LoadReport:
 def missing_counties(feed: Feed, files: list[Path]) -> list[str]:
     """Counties without a file when a feed delivered per county (catalogue: Delivery.per_county)
     came as `<feed>__<county>` files; a file for the whole feed covers every county."""
-    if not feed.delivery.per_county or any("__" not in p.stem for p in files):
-        return []
-    return sorted(set(county_codes()) - {p.stem.split("__", 1)[1] for p in files})
+    return counties_without_file(feed, [p.name for p in files]) if feed.delivery.per_county else []
 
 
 def delivered_files(landing_dir: Path, month: str, feed: Feed) -> list[Path]:
