@@ -2,7 +2,9 @@
 
 Usable rows go to `raw.<feed_code>` (all text, normalised); rows that cannot be used go to
 `raw.quarantine` with file, row number and the rule they broke. Loading is idempotent: a
-snapshot replaces that month's snapshot, an event replaces the event with the same natural key.
+snapshot replaces that month's snapshot; an event replaces the event with the same natural key,
+and a re-delivered month's event file replaces that month's earlier file. Event rows replaced by
+a correction are kept in `raw.replaced_events` (the row as it was, when and why it was replaced).
 """
 
 from __future__ import annotations
@@ -101,6 +103,10 @@ class LoadReport:
     # a feed delivered one file per county: the counties without a file this month (their
     # previous roster stays in force)
     missing_counties: list[str] = field(default_factory=list)
+    # event rows of earlier loads that this delivery corrected or withdrew (kept in history)
+    events_replaced: int = 0
+    # delivered event rows not loaded because a later month's delivery already corrected them
+    events_superseded: int = 0
 
     @property
     def delivered(self) -> bool:
@@ -383,6 +389,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS reason VARCHAR")
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS unknown_codes INTEGER DEFAULT 0")
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS missing_counties VARCHAR")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS raw.replaced_events (feed_code VARCHAR, record_id VARCHAR, "
+        "delivery_month VARCHAR, replaced_in_month VARCHAR, replaced_at TIMESTAMP, why VARCHAR, "
+        "replaced_row JSON)"
+    )
 
 
 def write_delivery(
@@ -402,9 +413,9 @@ def write_delivery(
         con.register("incoming_rows", incoming)
         if feed.kind == "snapshot":
             con.execute(f"DELETE FROM {table} WHERE delivery_month = ?", [month])
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
         else:
-            con.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT record_id FROM incoming_rows)")
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows")
+            _replace_events(con, feed, month, report)
         _replace_quarantine(con, feed, month, quarantine)
         _log_delivery(con, feed, month, report)
         con.execute("COMMIT")
@@ -413,6 +424,45 @@ def write_delivery(
         raise
     finally:
         con.unregister("incoming_rows")
+
+
+def _replace_events(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report: LoadReport) -> None:
+    """Put the delivered events (view `incoming_rows`) in place, inside the caller's transaction.
+
+    The month's file replaces what an earlier delivery of the same month brought, so a row whose
+    natural key the department corrected (an exit date fixed, a mistyped ID fixed) replaces its
+    earlier row instead of standing beside it; a row with the key of an earlier month's event
+    replaces that event; an event a later month already corrected stays as corrected. Every row
+    taken out with different content goes to `raw.replaced_events`; reloading the same file
+    moves nothing."""
+    table = f"raw.{_ident(feed.code)}"
+    content = ", ".join(f"{{alias}}.{_ident(c)}" for c in feed.warehouse_columns())
+    old_content, new_content = content.format(alias="old"), content.format(alias="new")
+    replaced = f"""
+        FROM {table} AS old LEFT JOIN incoming_rows AS new USING (record_id)
+        WHERE (new.record_id IS NULL AND old.delivery_month = $month)
+           OR (new.record_id IS NOT NULL AND old.delivery_month <= $month)
+    """
+    report.events_replaced = con.execute(
+        f"""
+        INSERT INTO raw.replaced_events
+        SELECT $feed, old.record_id, old.delivery_month, $month, now()::TIMESTAMP,
+               CASE WHEN new.record_id IS NULL THEN 'not in the re-delivered file of its month'
+                    ELSE 'delivered again with other values' END,
+               to_json(old)
+        {replaced}
+          AND (new.record_id IS NULL OR [{old_content}] IS DISTINCT FROM [{new_content}])
+        """,
+        {"feed": feed.code, "month": month},
+    ).fetchall()[0][0]
+    con.execute(f"DELETE FROM {table} WHERE record_id IN (SELECT old.record_id {replaced})", {"month": month})
+    report.events_superseded = con.execute(
+        f"SELECT count(*) FROM incoming_rows WHERE record_id IN (SELECT record_id FROM {table})"
+    ).fetchall()[0][0]
+    con.execute(
+        f"INSERT INTO {table} BY NAME SELECT * FROM incoming_rows "
+        f"WHERE record_id NOT IN (SELECT record_id FROM {table})"
+    )
 
 
 def _replace_quarantine(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, quarantine: list[dict]) -> None:

@@ -170,6 +170,8 @@ def load_metadata(report: LoadReport) -> dict:
         "last_delivered_month": report.month if report.delivered else (report.last_delivered_month or "never"),
         "missing_counties": len(report.missing_counties),
         "missing_county_codes": MetadataValue.json(report.missing_counties),
+        "events_replaced": report.events_replaced,
+        "events_superseded": report.events_superseded,
     }
 
 

@@ -13,6 +13,7 @@ from ingestion.normalise import id_check_char
 
 MONTH = "2023-06"
 VALID_ID = "14100219900101123" + id_check_char("14100219900101123")
+OTHER_ID = "14102219850505432" + id_check_char("14102219850505432")
 
 
 @pytest.fixture
@@ -192,3 +193,71 @@ def test_a_redelivered_event_replaces_the_old_one_across_months(tmp_path, con):
         "SELECT application_number, processing_status, delivery_month FROM raw.civil_applications ORDER BY 1"
     ).fetchall()
     assert rows == [("SB001", "不予认定", "2023-07"), ("SB002", "已受理", MONTH)]
+
+
+def exits_row(person: str, id_number: str, exit_date: str) -> str:
+    return f"尧都区,{person},{id_number},低保,{exit_date},收入超标,900\n"
+
+
+CORRECTIONS = [
+    (
+        "the exit date fixed: the corrected row replaces the earlier one",
+        exits_row("张三", VALID_ID, "2023-06-03"),
+        exits_row("张三", VALID_ID, "2023-06-13"),
+        [(VALID_ID, "2023-06-13")],
+    ),
+    (
+        "a mistyped ID fixed: one exit, with the right ID",
+        exits_row("张三", VALID_ID[:-2] + VALID_ID[-1] + VALID_ID[-2], "2023-06-03"),
+        exits_row("张三", VALID_ID, "2023-06-03"),
+        [(VALID_ID, "2023-06-03")],
+    ),
+    (
+        "a row withdrawn: the month's file is what the department says it is",
+        exits_row("张三", VALID_ID, "2023-06-03") + exits_row("李四", OTHER_ID, "2023-06-04"),
+        exits_row("李四", OTHER_ID, "2023-06-04"),
+        [(OTHER_ID, "2023-06-04")],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "description, first_file, corrected_file, expected_exits", CORRECTIONS, ids=[c[0] for c in CORRECTIONS]
+)
+def test_a_corrected_redelivery_replaces_the_months_rows_and_keeps_the_old_in_history(
+    tmp_path, con, description, first_file, corrected_file, expected_exits
+):
+    feed = FEEDS_BY_CODE["civil_exits"]
+    landing = write_landing(tmp_path, "civil_exits.csv", EXITS_HEADER + first_file)
+    load_feed(con, feed, landing, MONTH)
+    (landing / MONTH / "civil_exits.csv").write_text(EXITS_HEADER + corrected_file, encoding="utf-8")
+    report = load_feed(con, feed, landing, MONTH)
+    exits = con.execute("SELECT id_number, exit_date FROM raw.civil_exits WHERE id_number IS NOT NULL").fetchall()
+    assert exits == expected_exits, description
+    history = con.execute("SELECT replaced_in_month, why, replaced_row->>'exit_date' FROM raw.replaced_events")
+    assert history.fetchall() == [(MONTH, "not in the re-delivered file of its month", "2023-06-03")], description
+    assert report.events_replaced == 1
+    load_feed(con, feed, landing, MONTH)
+    assert count(con, "SELECT count(*) FROM raw.replaced_events") == 1, "the same file again moves nothing"
+
+
+def test_rerunning_an_earlier_month_keeps_a_later_correction(tmp_path, con):
+    feed = FEEDS_BY_CODE["civil_applications"]
+    landing = write_landing(
+        tmp_path,
+        "civil_applications.csv",
+        APPLICATIONS_HEADER + "SB001,2023-06-02,乡镇社会救助窗口,张三,,,尧都区,,,低保,3,900,困难,审核中,\n",
+    )
+    (landing / "2023-07").mkdir()
+    (landing / "2023-07" / "civil_applications.csv").write_text(
+        APPLICATIONS_HEADER + "SB001,2023-06-02,乡镇社会救助窗口,张三,,,尧都区,,,低保,3,900,困难,不予认定,2023-07-05\n",
+        encoding="utf-8",
+    )
+    load_feed(con, feed, landing, MONTH)
+    july = load_feed(con, feed, landing, "2023-07")
+    rerun = load_feed(con, feed, landing, MONTH)
+    rows = con.execute("SELECT processing_status, delivery_month FROM raw.civil_applications").fetchall()
+    assert rows == [("不予认定", "2023-07")]
+    assert (july.events_replaced, rerun.events_superseded) == (1, 1)
+    history = con.execute("SELECT delivery_month, why FROM raw.replaced_events").fetchall()
+    assert history == [(MONTH, "delivered again with other values")]
