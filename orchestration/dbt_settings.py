@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 from orchestration.resources import REPO_ROOT
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# dbt through a guard that ends it if the orchestrator is killed (orchestration/dbt_guard.py)
+DBT_EXECUTABLE = str(REPO_ROOT / "orchestration" / "bin" / "dbt")
+os.environ["LINFEN_PYTHON"] = sys.executable  # the guard runs in this environment's Python
 # Seeds, staging and the linkage input build before linkage; everything else after it.
 BEFORE_LINKAGE = "resource_type:seed path:models/staging path:models/linkage_input"
 
