@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,36 @@ MAX_CELL_CHARS = 10_000
 # Let the csv module read an oversized cell, so that its row is quarantined rather than the
 # whole file rejected.
 csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How big a delivered file may be before it is turned away unread, so that one odd file
+    cannot take the machine's memory from the whole city's month.
+
+    - `max_rows` (LINFEN_MAX_ROWS_PER_FILE): 6,000,000 rows, 1.5 × 临汾市's 3,976,481 residents
+      (第七次全国人口普查, 2020): no register of the city is longer, so more rows mean a wrong
+      export (another city, every month since 2015 appended, a runaway script).
+    - `max_xlsx_expansion` (LINFEN_MAX_XLSX_EXPANSION): 100 ×. Department worksheets deflate
+      5–10 × (measured on this project's generated workbooks: 4.9–9.6 ×); a workbook of 100 KB
+      that opens as a million rows of filler expands far more. Checked from the zip's directory,
+      before any cell is parsed; workbooks under `XLSX_EXPANSION_FLOOR` bytes unpacked pass.
+    """
+
+    max_rows: int = 6_000_000
+    max_xlsx_expansion: float = 100.0
+
+    @classmethod
+    def from_environment(cls) -> ReadLimits:
+        return cls(
+            max_rows=int(os.environ.get("LINFEN_MAX_ROWS_PER_FILE", cls.max_rows)),
+            max_xlsx_expansion=float(os.environ.get("LINFEN_MAX_XLSX_EXPANSION", cls.max_xlsx_expansion)),
+        )
+
+
+XLSX_EXPANSION_FLOOR = 16 * 1024 * 1024
+# a CSV row of a department export is well under this; a bigger file cannot be within max_rows
+MAX_CSV_BYTES_PER_ROW = 2048
 
 
 @dataclass
@@ -59,10 +91,27 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         ) from exc
 
 
-def _csv_rows(path: Path) -> tuple[str, list[list[str | None]]]:
+def _too_many_rows(path: Path, rows: int, limits: ReadLimits) -> FeedFileError:
+    return FeedFileError(
+        path,
+        None,
+        "too_many_rows",
+        f"{rows:,} rows, more than the {limits.max_rows:,} any register of the city has (LINFEN_MAX_ROWS_PER_FILE)",
+    )
+
+
+def _csv_rows(path: Path, limits: ReadLimits) -> tuple[str, list[list[str | None]]]:
+    size = path.stat().st_size
+    if size > limits.max_rows * MAX_CSV_BYTES_PER_ROW:
+        raise FeedFileError(
+            path, None, "too_large", f"{size:,} bytes: more than {limits.max_rows:,} rows of a department export"
+        )
     data = path.read_bytes()
     if not data.strip():
         raise FeedFileError(path, None, "empty_file", "the file has no content")
+    lines = data.count(b"\n")
+    if lines > limits.max_rows + HEADER_SEARCH_ROWS:
+        raise _too_many_rows(path, lines, limits)
     text, encoding = decode(path, data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
@@ -73,13 +122,39 @@ def _csv_rows(path: Path) -> tuple[str, list[list[str | None]]]:
     return encoding, [[cell if cell != "" else None for cell in row] for row in rows]
 
 
-def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+def check_xlsx_expansion(path: Path, limits: ReadLimits) -> None:
+    """Turn away a workbook whose worksheets unpack to far more than a worksheet export does."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/")]
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip at all: the workbook reader names it unreadable
+    unpacked = sum(i.file_size for i in entries)
+    packed = max(1, sum(i.compress_size for i in entries))
+    if unpacked > XLSX_EXPANSION_FLOOR and unpacked / packed > limits.max_xlsx_expansion:
+        raise FeedFileError(
+            path,
+            None,
+            "xlsx_expands",
+            f"worksheets of {packed:,} bytes unpack to {unpacked:,} ({unpacked / packed:,.0f} ×, more than the "
+            f"{limits.max_xlsx_expansion:,.0f} × of a worksheet export): filler rows, not records",
+        )
+
+
+def _xlsx_sheets(path: Path, limits: ReadLimits) -> list[tuple[str, list[list[str | None]]]]:
+    check_xlsx_expansion(path, limits)
     try:
         reader = fastexcel.read_excel(str(path))
         sheets = []
         for name in reader.sheet_names:
-            frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
-            sheets.append((name, [list(r) for r in frame.iter_rows()]))
+            sheet = reader.load_sheet(
+                name, header_row=None, dtypes="string", n_rows=limits.max_rows + HEADER_SEARCH_ROWS + 1
+            )
+            if sheet.total_height > limits.max_rows + HEADER_SEARCH_ROWS:
+                raise _too_many_rows(path, sheet.total_height, limits)
+            sheets.append((name, [list(r) for r in sheet.to_polars().iter_rows()]))
+    except FeedFileError:
+        raise
     except Exception as exc:  # fastexcel raises its own error types for broken workbooks
         raise FeedFileError(path, None, "unreadable_xlsx", type(exc).__name__) from exc
     return sheets
@@ -122,15 +197,19 @@ def check_title_month(path: Path, rows: list[list[str | None]], header_index: in
                 )
 
 
-def read_delivered(path: Path, feed: Feed, month: str | None = None) -> DeliveredTable:
+def read_delivered(
+    path: Path, feed: Feed, month: str | None = None, limits: ReadLimits | None = None
+) -> DeliveredTable:
     """Read a delivered file into its header and text rows (row numbers as in the file). In a
-    workbook, the first sheet that carries the feed's header is read."""
+    workbook, the first sheet that carries the feed's header is read. A file beyond the read
+    limits is turned away before it is read whole."""
+    limits = limits or ReadLimits.from_environment()
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        encoding, rows = _csv_rows(path)
+        encoding, rows = _csv_rows(path, limits)
         candidates = [("", rows)]
     elif suffix in (".xlsx", ".xlsm"):
-        encoding, candidates = "xlsx", _xlsx_sheets(path)
+        encoding, candidates = "xlsx", _xlsx_sheets(path, limits)
     else:
         raise FeedFileError(path, None, "unsupported_format", f"extension {suffix!r}: deliver CSV or XLSX")
     if not any(rows for _, rows in candidates):

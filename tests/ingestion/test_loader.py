@@ -5,6 +5,7 @@ import shutil
 
 import duckdb
 import pytest
+import xlsxwriter
 
 from ingestion.catalogue import FEEDS, FEEDS_BY_CODE
 from ingestion.errors import FeedFileError
@@ -261,3 +262,25 @@ def test_rerunning_an_earlier_month_keeps_a_later_correction(tmp_path, con):
     assert (july.events_replaced, rerun.events_superseded) == (1, 1)
     history = con.execute("SELECT delivery_month, why FROM raw.replaced_events").fetchall()
     assert history == [(MONTH, "delivered again with other values")]
+
+
+@pytest.mark.parametrize("name", ["civil_exits.csv", "civil_visits.xlsx"])
+def test_a_file_longer_than_any_register_is_turned_away_before_it_is_read(tmp_path, con, monkeypatch, name):
+    monkeypatch.setenv("LINFEN_MAX_ROWS_PER_FILE", "50")
+    feed = FEEDS_BY_CODE[name.split(".")[0]]
+    folder = tmp_path / "landing" / MONTH
+    folder.mkdir(parents=True)
+    rows = [[f"ZF{i}", "2023-06-02", "尧都区", "", "", "张三", "", "", "", "", "", "", ""] for i in range(80)]
+    if name.endswith(".csv"):
+        (folder / name).write_text(EXITS_HEADER + exits_row("张三", VALID_ID, "2023-06-03") * 80, encoding="utf-8")
+    else:
+        workbook = xlsxwriter.Workbook(str(folder / name))
+        sheet = workbook.add_worksheet()
+        sheet.write_row(0, 0, ["走访编号", "走访日期", "区县", "乡镇（街道）", "村（社区）", "被访人姓名"])
+        for r, row in enumerate(rows, start=1):
+            sheet.write_row(r, 0, row)
+        workbook.close()
+    with pytest.raises(FeedFileError) as error:
+        load_feed(con, feed, tmp_path / "landing", MONTH)
+    assert error.value.rule == "too_many_rows"
+    assert name in str(error.value) and "81 rows" in str(error.value)

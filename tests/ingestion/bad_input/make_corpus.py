@@ -466,10 +466,28 @@ def build() -> None:  # noqa: PLR0915 - one line per case reads best
         exits(["尧都区", "赵六", ID_D, "低保", "2023-06-09", "调走", "500"]),
     )
 
+    # -- a file beyond the read limits is turned away before it is read whole --------------------
+    bomb = case("50_workbook_of_filler_rows.xlsx", v, "error", "xlsx_expands", "60 KB unpacking to 400,000 filler rows")
+    write_xlsx(bomb, [("Sheet1", [VISITS_HEADER, *VISITS_ROWS])])
+    add_filler_rows(bomb, 400_000)
+
     with open(HERE / "cases.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(CASES[0]))
         writer.writeheader()
         writer.writerows(CASES)
+
+
+def add_filler_rows(path: Path, rows: int) -> None:
+    """Append rows of one repeated cell to the workbook's first sheet, as a runaway export or a
+    hostile file does: tiny on disk, huge once unpacked."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {i.filename: archive.read(i) for i in archive.infolist()}
+    filler = '<row><c t="inlineStr"><is><t>-</t></is></c></row>' * rows
+    sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace("</sheetData>", filler + "</sheetData>").encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
 
 
 def _zip_bytes() -> bytes:
