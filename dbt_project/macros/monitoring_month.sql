@@ -43,10 +43,43 @@
     select * from {{ relation }} where delivery_month <= '{{ var("month") }}'
 {%- endmacro %}
 
+{#- Whole years completed on a day (born 1963-12-15 is 59 on 2023-06-10; domain.md). -#}
+{% macro age_on(birth_date, day) -%}
+    (date_diff('year', {{ birth_date }}, {{ day }})
+        - case when strftime({{ day }}, '%m%d') < strftime({{ birth_date }}, '%m%d') then 1 else 0 end)
+{%- endmacro %}
+
 {#- Whole years of age at the month end. -#}
 {% macro age_at_month_end(birth_date) -%}
-    (date_diff('year', {{ birth_date }}, {{ month_end() }})
-        - case when strftime({{ month_end() }}, '%m%d') < strftime({{ birth_date }}, '%m%d') then 1 else 0 end)
+    {{ age_on(birth_date, month_end()) }}
+{%- endmacro %}
+
+{#- The first day of the look-back window of `threshold_name` days that ends on the month end:
+    the last N days, and never less than the whole month (a 30-day window in a 31-day month
+    still takes the 1st). -#}
+{% macro window_start(threshold_name) -%}
+    least(
+        {{ month_end() }} - to_days(cast({{ threshold(threshold_name) }} as integer) - 1),
+        cast('{{ var("month") }}-01' as date)
+    )
+{%- endmacro %}
+
+{#- An event an event-based rule looks at (domain.md, "Events reach the departments late"): dated
+    within the look-back window, or delivered this month, whichever catches it; never after the
+    month end. -#}
+{% macro event_in_window(event_date, delivery_month, threshold_name) -%}
+    ({{ event_date }} <= {{ month_end() }}
+        and ({{ event_date }} >= {{ window_start(threshold_name) }}
+            or {{ delivery_month }} = '{{ var("month") }}'))
+{%- endmacro %}
+
+{#- No 临时救助 granted to anyone of the person's household on or after the day: a grant goes to
+    one applicant for the whole household. -#}
+{% macro no_temp_assistance_since(household_key, day) -%}
+    not exists (
+        select 1 from {{ ref('int_person_grants') }} as grants
+        where grants.household_key = {{ household_key }} and grants.approval_date >= {{ day }}
+    )
 {%- endmacro %}
 
 {#- The school year the month falls in: from September, 'Y-(Y+1)', else '(Y-1)-Y'. -#}

@@ -1,12 +1,11 @@
 -- One row per tekun, dibao or marginal person with an inpatient settlement in the look-back
--- window that left them paying out of pocket with no 医疗救助 (rule P02).
+-- window (or delivered this month) that left them paying out of pocket with no 医疗救助 (rule P02).
 with settlements as (
     select records.person_key, settlement.*
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
     where settlement.visit_type = '住院'
-        and settlement.settlement_date > {{ days_before_month_end('p02_settlement_lookback_days') }}
-        and settlement.settlement_date <= {{ month_end() }}
+        and {{ event_in_window('settlement.settlement_date', 'settlement.delivery_month', 'p02_settlement_lookback_days') }}
         and settlement.out_of_pocket > 0
         and settlement.medical_assistance_paid = 0
 )
@@ -15,8 +14,8 @@ select
     'P02' as rule_id,
     settlements.person_key as subject_person_key,
     '医保结算明细：' || string_agg(
-        '流水号' || settlements.settlement_number || '，' || strftime(settlements.settlement_date, '%Y-%m-%d') || '住院结算，个人自付' || settlements.out_of_pocket
-        || '元，医疗救助支付0元', '；' order by settlements.settlement_date
+        '流水号' || settlements.settlement_number || '，' || strftime(settlements.settlement_date, '%Y-%m-%d')
+        || '住院结算，个人自付' || settlements.out_of_pocket || '元，医疗救助支付0元', '；' order by settlements.settlement_date
     ) as evidence,
     cast(null as varchar) as level_override
 from settlements

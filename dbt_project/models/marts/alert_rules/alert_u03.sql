@@ -1,18 +1,52 @@
--- One row per low-income household in which a member of working age died within the look-back
--- window (人社 终止原因 死亡 or 医保 人员状态 死亡): the household may have lost its main
--- earner (rule U03). The subject is the household's head.
+-- One row per low-income household in which a member of working age (whole years at death) died
+-- within the look-back window or whose death became known this month (人社 终止原因 死亡 or 医保
+-- 人员状态 死亡), the head included: the household may have lost its main earner (rule U03). The
+-- subject is the living head, or the eldest living member when the head is the one who died.
+with members as (
+    select * from {{ ref('int_person_categories') }}
+),
+
+known_last_month as (
+    select person_key, death_date
+    from {{ ref('person_month') }}
+    where month = {{ previous_month() }}
+),
+
+deaths as (
+    select members.*
+    from members
+    left join known_last_month using (person_key)
+    where members.death_date <= {{ month_end() }}
+        and (members.death_date >= {{ window_start('u03_death_lookback_days') }}
+            or (known_last_month.person_key is not null and known_last_month.death_date is null))
+        and {{ age_on('members.birth_date', 'members.death_date') }}
+            between {{ threshold('working_age_min') }} and {{ threshold('working_age_max') }}
+),
+
+contacts as (
+    select
+        members.household_key,
+        coalesce(
+            max(members.person_key) filter (where members.person_key = households.head_person_key),
+            arg_min(members.person_key, members.birth_date)
+        ) as contact_person_key
+    from members
+    inner join {{ ref('int_household_categories') }} as households using (household_key)
+    where members.death_date is null or members.death_date > {{ month_end() }}
+    group by members.household_key
+)
+
 select
     'U03' as rule_id,
-    hm.head_person_key as subject_person_key,
-    '家庭成员' || string_agg(pm.person_name || '于' || strftime(pm.death_date, '%Y-%m-%d') || '死亡（'
-        || {{ age_at_month_end('pm.birth_date') }} || '岁）', '；') || '；家庭为' || max(hm.category) as evidence,
+    contacts.contact_person_key as subject_person_key,
+    '家庭成员' || string_agg(deaths.person_name || '于' || strftime(deaths.death_date, '%Y-%m-%d') || '死亡（'
+        || {{ age_on('deaths.birth_date', 'deaths.death_date') }} || '岁）', '；' order by deaths.death_date)
+    || '；家庭为' || max(case households.category
+        when 'tekun' then '特困' when 'dibao' then '低保' when 'marginal' then '低保边缘'
+        when 'expenditure_hardship' then '支出型困难' else '其他低收入' end) || '家庭' as evidence,
     cast(null as varchar) as level_override
-from {{ ref('int_person_categories') }} as pm
-inner join {{ ref('int_household_categories') }} as hm using (household_key)
-where pm.death_date > {{ days_before_month_end('u03_death_lookback_days') }}
-    and pm.death_date <= {{ month_end() }}
-    and date_diff('year', pm.birth_date, pm.death_date)
-        between {{ threshold('working_age_min') }} and {{ threshold('working_age_max') }}
-    and hm.is_low_income
-    and hm.head_person_key <> pm.person_key
-group by hm.head_person_key
+from deaths
+inner join {{ ref('int_household_categories') }} as households using (household_key)
+inner join contacts using (household_key)
+where households.is_low_income
+group by contacts.contact_person_key
