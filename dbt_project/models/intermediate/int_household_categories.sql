@@ -4,12 +4,14 @@ with members as (
     select
         pm.*,
         households.is_head,
+        programmes.is_individual_dibao,
         case pm.category
             when 'tekun' then 1 when 'dibao' then 2 when 'marginal' then 3
             when 'expenditure_hardship' then 4 when 'other' then 5
         end as precedence
     from {{ ref('int_person_categories') }} as pm
     inner join {{ ref('int_person_households') }} as households using (person_key)
+    inner join {{ ref('int_person_programmes') }} as programmes using (person_key)
 )
 
 select
@@ -25,6 +27,8 @@ select
         when 4 then 'expenditure_hardship' when 5 then 'other'
     end as category,
     bool_or(category = 'dibao') as has_dibao_member,
+    -- on 低保 as a household, not a 单人保 member alone (the rest of the family is not covered)
+    bool_or(category = 'dibao' and not is_individual_dibao) as has_household_dibao_member,
     bool_or(category = 'tekun') as has_tekun_member,
     bool_or(category = 'marginal') as has_marginal_member,
     bool_or(is_low_income) as is_low_income

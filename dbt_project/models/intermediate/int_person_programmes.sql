@@ -18,7 +18,13 @@ dibao as (
         bool_or(dibao.roster_status = '在保') as is_dibao_active,
         count(distinct dibao.county_code || ':' || dibao.household_number)
             filter (where dibao.roster_status = '在保') as active_dibao_households,
-        count(distinct dibao.county_code) filter (where dibao.roster_status = '在保') as active_dibao_counties
+        count(distinct dibao.county_code) filter (where dibao.roster_status = '在保') as active_dibao_counties,
+        -- the 低保 unit: the roster household the person is covered in (for a 单人保 member, the
+        -- member alone, though the family is one household)
+        min(dibao.county_code || ':' || dibao.household_number) filter (where dibao.roster_status = '在保')
+            as dibao_unit_key,
+        max(dibao.covered_members) filter (where dibao.roster_status = '在保') as dibao_covered_members,
+        bool_or(dibao.roster_status = '在保' and dibao.is_individual_dibao = '是') as is_individual_dibao
     from records
     inner join {{ ref('stg_civil_dibao') }} as dibao using (record_id)
     group by records.person_key
@@ -136,6 +142,9 @@ select
     coalesce(dibao.is_dibao_active, false) as is_dibao_active,
     coalesce(dibao.active_dibao_households, 0) as active_dibao_households,
     coalesce(dibao.active_dibao_counties, 0) as active_dibao_counties,
+    dibao.dibao_unit_key,
+    dibao.dibao_covered_members,
+    coalesce(dibao.is_individual_dibao, false) as is_individual_dibao,
     coalesce(marginal.is_marginal_roster, false) as is_marginal_roster,
     coalesce(marginal.is_expenditure_roster, false) as is_expenditure_roster,
     coalesce(rural.is_rural_at_risk, false) as is_rural_at_risk,

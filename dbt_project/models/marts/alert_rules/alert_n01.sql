@@ -1,5 +1,6 @@
--- One row per living head of a household with no member on tekun or dibao whose latest verification in the
--- look-back window shows income per person below the 低保 standard and assets that pass (N01).
+-- One row per living person, not on tekun or dibao, heading a household not on 低保 as a household (a
+-- 单人保 member or a 特困 person in the family leaves the others uncovered) whose latest verification in
+-- the look-back window shows income per person below the 低保 standard and assets that pass (N01).
 with verifications as (
     select
         records.person_key,
@@ -23,7 +24,8 @@ from verifications
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 inner join {{ ref('int_household_categories') }} as hm using (household_key)
 where verifications.recency = 1
-    and not (hm.has_dibao_member or hm.has_tekun_member)
+    and not hm.has_household_dibao_member
+    and coalesce(pm.category not in ('tekun', 'dibao'), true)
     and (pm.death_date is null or pm.death_date > {{ month_end() }})
     and verifications.household_income_annual / nullif(verifications.household_size, 0) / 12 < pm.dibao_standard
     and {{ assets_pass('verifications', 'pm.dibao_standard') }}

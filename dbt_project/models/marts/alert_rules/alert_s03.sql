@@ -1,41 +1,51 @@
--- One row per 低保 household whose members' pensions plus contribution bases exceed the
--- configured multiple of the standard times the covered members (rule S03).
-with covered as (
-    select records.person_key, max(dibao.covered_members) as covered_members
+-- One row per 低保 unit (an active roster household; a 单人保 member is a unit alone) whose living
+-- members' pensions (on lines not 终止参保) plus contribution bases (on lines 参保缴费) exceed the
+-- configured multiple of the standard times the covered members (rule S03). Subject: the unit's
+-- head, or a living member when the head has died.
+with units as (
+    select
+        records.person_key,
+        dibao.county_code || ':' || dibao.household_number as unit_key,
+        dibao.covered_members,
+        dibao.relation_to_head
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_dibao') }} as dibao using (record_id)
     where dibao.roster_status = '在保'
-    group by records.person_key
 ),
 
 incomes as (
-    select records.person_key,
-        sum(coalesce(hrss.monthly_pension, 0) + coalesce(hrss.monthly_contribution_base, 0)) as monthly_income
+    select
+        records.person_key,
+        sum(
+            case when hrss.insurance_status is distinct from '终止参保' then coalesce(hrss.monthly_pension, 0) else 0 end
+            + case when coalesce(hrss.insurance_status, '参保缴费') = '参保缴费'
+                then coalesce(hrss.monthly_contribution_base, 0) else 0 end
+        ) as monthly_income
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_hrss_insurance') }} as hrss using (record_id)
     group by records.person_key
 ),
 
-households as (
+unit_totals as (
     select
-        hm.household_key,
-        hm.head_person_key,
-        max(covered.covered_members) as covered_members,
+        units.unit_key,
+        arg_min(units.person_key, case when units.relation_to_head = '本人' then 0 else 1 end) as subject_person_key,
+        max(units.covered_members) as covered_members,
         max(pm.dibao_standard) as dibao_standard,
         sum(coalesce(incomes.monthly_income, 0)) as monthly_income
-    from {{ ref('int_person_categories') }} as pm
-    inner join {{ ref('int_household_categories') }} as hm using (household_key)
-    left join covered using (person_key)
+    from units
+    inner join {{ ref('int_person_categories') }} as pm using (person_key)
     left join incomes using (person_key)
-    where hm.has_dibao_member
-    group by hm.household_key, hm.head_person_key
+    where pm.death_date is null or pm.death_date > {{ month_end() }}
+    group by units.unit_key
 )
 
 select
     'S03' as rule_id,
-    head_person_key as subject_person_key,
-    '人社局：家庭成员月养老金与月缴费基数合计' || monthly_income || '元，超过' || {{ threshold('s03_income_multiplier') }}
-    || '×低保标准' || dibao_standard || '元×保障人数' || covered_members as evidence,
+    subject_person_key,
+    '人社局：低保家庭在世成员月养老金与月缴费基数合计' || monthly_income || '元，超过'
+    || {{ threshold('s03_income_multiplier') }} || '×低保标准' || dibao_standard || '元×保障人数' || covered_members
+    as evidence,
     cast(null as varchar) as level_override
-from households
+from unit_totals
 where monthly_income > {{ threshold('s03_income_multiplier') }} * dibao_standard * covered_members
