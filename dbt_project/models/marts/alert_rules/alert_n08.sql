@@ -1,6 +1,7 @@
 -- One row per person with a lead older than the configured working days and still open: a
 -- visit that helped apply, an application 已受理/核对中/审核中, or a village report; the person
--- not enrolled since (rule N08).
+-- not enrolled on 低保 or 特困 since (a 低保边缘 person's stalled 低保 application is the commonest
+-- case), and alive (rule N08).
 with visits as (
     select records.person_key, visits.*
     from {{ ref('int_person_records') }} as records
@@ -56,5 +57,6 @@ select
 from open_leads
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where open_leads.working_days_open > {{ threshold('n08_working_days') }}
-    and coalesce(pm.category not in ('tekun', 'dibao', 'marginal'), true)
+    and coalesce(pm.category not in ('tekun', 'dibao'), true)
+    and (pm.death_date is null or pm.death_date > {{ month_end() }})
 group by open_leads.person_key

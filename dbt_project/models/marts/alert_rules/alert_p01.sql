@@ -1,10 +1,12 @@
 -- One row per tekun or dibao person, alive at the month end, whose subsidised medical
--- insurance (资助参保) is missing, not 正常参保, or of the wrong 资助参保类别 (rule P01).
+-- insurance (资助参保) is missing, not 正常参保, or of the wrong 资助参保类别 (rule P01). A person
+-- with no valid ID number from any record is S08's case: 医保局 cannot look up a broken ID.
 with subjects as (
     select person_key, category, case category when 'tekun' then '特困人员' else '低保对象' end as expected_subsidy
     from {{ ref('int_person_categories') }}
     where category in ('tekun', 'dibao')
         and (death_date is null or death_date > {{ month_end() }})
+        and id_number is not null
 ),
 
 enrolments as (
