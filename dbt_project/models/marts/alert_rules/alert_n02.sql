@@ -34,4 +34,5 @@ inner join {{ ref('int_person_categories') }} as pm using (person_key)
 inner join {{ ref('int_household_categories') }} as hm using (household_key)
 where hm.has_marginal_member
     and coalesce(pm.category not in ('dibao', 'tekun'), true)
+    and (pm.death_date is null or pm.death_date > {{ month_end() }})
 group by reasons.person_key

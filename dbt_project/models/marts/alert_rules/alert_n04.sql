@@ -15,3 +15,4 @@ from spending
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where pm.is_low_income
     and spending.out_of_pocket >= {{ threshold('n04_out_of_pocket_low_income_yuan') }}
+    and (pm.death_date is null or pm.death_date > {{ month_end() }})

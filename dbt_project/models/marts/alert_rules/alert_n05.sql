@@ -14,3 +14,4 @@ from spending
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where not pm.is_low_income
     and spending.out_of_pocket >= {{ threshold('n05_out_of_pocket_general_yuan') }}
+    and (pm.death_date is null or pm.death_date > {{ month_end() }})

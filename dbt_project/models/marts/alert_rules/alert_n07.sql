@@ -17,4 +17,5 @@ where exits.exit_date > {{ months_before_month_end('exit_lookback_months') }}
     and exits.exit_reason not in ('死亡', '迁出')
     and exits.income_per_person_at_exit < {{ threshold('marginal_income_multiplier') }} * pm.dibao_standard
     and coalesce(pm.category not in ('tekun', 'dibao', 'marginal'), true)
+    and (pm.death_date is null or pm.death_date > {{ month_end() }})
 group by records.person_key

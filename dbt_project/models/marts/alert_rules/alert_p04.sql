@@ -17,6 +17,7 @@ checked as (
     from cards
     inner join {{ ref('int_person_categories') }} as pm using (person_key)
     inner join {{ ref('int_household_categories') }} as hm using (household_key)
+    where pm.death_date is null or pm.death_date > {{ month_end() }}
 )
 
 select

@@ -14,4 +14,5 @@ where hrss.employment_status in ('登记失业', '就业困难人员')
     and (hm.has_dibao_member or hm.has_marginal_member)
     and {{ age_at_month_end('pm.birth_date') }}
         between {{ threshold('working_age_min') }} and {{ threshold('working_age_max') }}
+    and (pm.death_date is null or pm.death_date > {{ month_end() }})
 group by records.person_key

@@ -1,5 +1,5 @@
 -- One row per person still active on the tekun or dibao roster although a death is recorded
--- before the month end (rule S01).
+-- before the month end, by more than the configured grace the roster needs to catch up (rule S01).
 select
     'S01' as rule_id,
     pm.person_key as subject_person_key,
@@ -10,4 +10,4 @@ select
 from {{ ref('int_person_categories') }} as pm
 inner join {{ ref('int_people') }} as people on people.person_key = pm.person_key
 where pm.category in ('tekun', 'dibao')
-    and pm.death_date <= {{ month_end() }}
+    and pm.death_date <= {{ month_end() }} - to_days(cast({{ threshold('s01_death_grace_days') }} as integer))
