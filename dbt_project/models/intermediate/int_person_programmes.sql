@@ -63,18 +63,33 @@ rural as (
     group by records.person_key
 ),
 
-verified_households as (
-    select households.household_key, max(verification.completed_date) as verified_on
+-- the household's latest verification in the look-back window is the one that counts (as for N01)
+latest_verifications as (
+    select
+        households.household_key,
+        people.county_code,
+        people.is_urban,
+        people.dibao_standard,
+        verification.*,
+        row_number() over (
+            partition by households.household_key
+            order by verification.completed_date desc, verification.verification_number desc
+        ) as recency
     from records
     inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
     inner join people using (person_key)
     inner join households using (person_key)
     where verification.completed_date > {{ months_before_month_end('verification_lookback_months') }}
         and verification.completed_date <= {{ month_end() }}
+),
+
+verified_households as (
+    select verification.household_key
+    from latest_verifications as verification
+    where verification.recency = 1
         and verification.household_income_annual / nullif(verification.household_size, 0) / 12
-            < {{ threshold('marginal_income_multiplier') }} * people.dibao_standard
-        and {{ assets_pass('verification', 'people.dibao_standard') }}
-    group by households.household_key
+            < {{ threshold('marginal_income_multiplier') }} * verification.dibao_standard
+        and {{ assets_pass('verification', 'verification.dibao_standard') }}
 ),
 
 household_out_of_pocket as (
@@ -94,37 +109,43 @@ disposable as (
 -- 支出型 computed (domain.md): income after medical spending below k x S per person and
 -- month, income per person below the prior-year disposable income, assets pass
 expenditure_households as (
-    select households.household_key
-    from records
-    inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
-    inner join people using (person_key)
-    inner join households using (person_key)
-    left join household_out_of_pocket as spent on spent.household_key = households.household_key
+    select verification.household_key
+    from latest_verifications as verification
+    left join household_out_of_pocket as spent on spent.household_key = verification.household_key
     inner join disposable
-        on disposable.county_code = people.county_code
-        and disposable.area = case when people.is_urban then 'urban' else 'rural' end
+        on disposable.county_code = verification.county_code
+        and disposable.area = case when verification.is_urban then 'urban' else 'rural' end
         and disposable.recency = 1
-    where verification.completed_date > {{ months_before_month_end('verification_lookback_months') }}
-        and verification.completed_date <= {{ month_end() }}
+    where verification.recency = 1
         and (verification.household_income_annual - coalesce(spent.out_of_pocket, 0))
             / nullif(verification.household_size, 0) / 12
-            < {{ threshold('expenditure_hardship_multiplier') }} * people.dibao_standard
+            < {{ threshold('expenditure_hardship_multiplier') }} * verification.dibao_standard
         and verification.household_income_annual / nullif(verification.household_size, 0)
             < disposable.disposable_income_per_person_yuan
-        and {{ assets_pass('verification', 'people.dibao_standard') }}
-    group by households.household_key
+        and {{ assets_pass('verification', 'verification.dibao_standard') }}
+),
+
+-- the person's latest exit in the look-back window is the one that counts: a later exit for
+-- death or a move, or with a higher income, ends what an earlier one said
+latest_exits as (
+    select
+        records.person_key,
+        exits.*,
+        row_number() over (partition by records.person_key order by exits.exit_date desc) as recency
+    from records
+    inner join {{ ref('stg_civil_exits') }} as exits using (record_id)
+    where exits.exit_date > {{ months_before_month_end('exit_lookback_months') }}
+        and exits.exit_date <= {{ month_end() }}
 ),
 
 exits as (
-    select records.person_key, true as has_recent_exit_in_need
-    from records
-    inner join {{ ref('stg_civil_exits') }} as exits using (record_id)
+    select latest_exits.person_key, true as has_recent_exit_in_need
+    from latest_exits
     inner join people using (person_key)
-    where exits.exit_date > {{ months_before_month_end('exit_lookback_months') }}
-        and exits.exit_date <= {{ month_end() }}
-        and exits.exit_reason not in ('死亡', '迁出')
-        and exits.income_per_person_at_exit < {{ threshold('marginal_income_multiplier') }} * people.dibao_standard
-    group by records.person_key
+    where latest_exits.recency = 1
+        and latest_exits.exit_reason not in ('死亡', '迁出')
+        and latest_exits.income_per_person_at_exit
+            < {{ threshold('marginal_income_multiplier') }} * people.dibao_standard
 ),
 
 temp_assistance as (
