@@ -1,38 +1,52 @@
--- One row per person living alone, aged 60 or more, under 16, or with a disability of level
--- 一级/二级, who is not 特困 and has no pension or wage line with 人社 (rule N03).
-with alone as (
-    -- evidence of a one-person household: a roster of one member, or the latest visit,
-    -- application or verification that counts one person
-    select person_key, '低保花名册保障人数1人' as source
+-- One row per living person, not 特困, living alone (the latest record that counts the household
+-- says one person, and no one else lives in the linked household), aged 60 or more, under 16, or
+-- with a disability of level 一级/二级, whose pension and wage income with 人社 is below the 特困
+-- basic living standard, 1.3 x S (rule N03).
+with household_counts as (
+    -- dated records that count the person's household; a 单人保 member's roster of one is not a
+    -- household of one
+    select records.person_key, {{ month_end() }} as counted_on, dibao.covered_members as household_size,
+        '低保花名册保障人数' as source
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_dibao') }} as dibao using (record_id)
-    where dibao.roster_status = '在保' and dibao.covered_members = 1
+    where dibao.roster_status = '在保' and dibao.is_individual_dibao is distinct from '是'
     union all
-    select records.person_key, '入户走访家庭人口数1人'
+    select records.person_key, visits.visit_date, visits.household_size, '入户走访家庭人口数'
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_visits') }} as visits using (record_id)
-    where visits.household_size = 1
     union all
-    select records.person_key, '自主申报家庭人口数1人'
+    select records.person_key, applications.application_date, applications.household_size, '自主申报家庭人口数'
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_applications') }} as applications using (record_id)
-    where applications.household_size = 1
     union all
-    select records.person_key, '家庭经济状况核对家庭人口数1人'
+    select records.person_key, verification.completed_date, verification.household_size, '家庭经济状况核对家庭人口数'
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
-    where verification.household_size = 1
 ),
 
-income_lines as (
-    select records.person_key
+alone as (
+    select person_key, arg_max(source, counted_on) as source
+    from household_counts
+    where household_size is not null and counted_on <= {{ month_end() }}
+    group by person_key
+    having arg_max(household_size, counted_on) = 1
+),
+
+incomes as (
+    select
+        records.person_key,
+        sum(
+            case when hrss.insurance_status is distinct from '终止参保' then coalesce(hrss.monthly_pension, 0) else 0 end
+            + case when coalesce(hrss.insurance_status, '参保缴费') = '参保缴费'
+                then coalesce(hrss.monthly_contribution_base, 0) else 0 end
+        ) as monthly_income
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_hrss_insurance') }} as hrss using (record_id)
-    where coalesce(hrss.monthly_pension, 0) > 0 or coalesce(hrss.monthly_contribution_base, 0) > 0
+    group by records.person_key
 ),
 
 severe as (
-    select records.person_key
+    select distinct records.person_key
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_disability_cards') }} as cards using (record_id)
     where cards.card_status = '有效' and cards.disability_level in ('一级', '二级')
@@ -41,17 +55,20 @@ severe as (
 select
     'N03' as rule_id,
     pm.person_key as subject_person_key,
-    string_agg(distinct alone.source, '；') || '；年龄' || max({{ age_at_month_end('pm.birth_date') }}) || '岁'
-    || case when bool_or(severe.person_key is not null) then '，重度残疾' else '' end
-    || '；人社局无养老金或工资缴费记录；未纳入特困供养' as evidence,
+    alone.source || '1人，同户无其他在世成员；年龄' || {{ age_at_month_end('pm.birth_date') }} || '岁'
+    || case when severe.person_key is not null then '，重度残疾' else '' end
+    || '；人社局月养老金与工资收入' || coalesce(incomes.monthly_income, 0) || '元，低于特困基本生活标准'
+    || round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2) || '元；未纳入特困供养' as evidence,
     cast(null as varchar) as level_override
 from {{ ref('int_person_categories') }} as pm
 inner join alone using (person_key)
+inner join {{ ref('int_household_categories') }} as households using (household_key)
 left join severe using (person_key)
+left join incomes using (person_key)
 where coalesce(pm.category <> 'tekun', true)
     and (pm.death_date is null or pm.death_date > {{ month_end() }})
+    and households.living_members = 1
     and ({{ age_at_month_end('pm.birth_date') }} >= {{ threshold('n03_elderly_age') }}
         or {{ age_at_month_end('pm.birth_date') }} < {{ threshold('n03_child_age') }}
         or severe.person_key is not null)
-    and pm.person_key not in (select person_key from income_lines)
-group by pm.person_key
+    and coalesce(incomes.monthly_income, 0) < round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2)

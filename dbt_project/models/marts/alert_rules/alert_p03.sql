@@ -1,10 +1,18 @@
--- One row per student of this school year from a low-income household whose 家庭经济困难认定
--- is 不困难 or 未认定, or who gets no 资助项目 (rule P03).
-with students as (
+-- One row per student of the school year in force from a low-income household whose 家庭经济困难认定
+-- is 不困难 or 未认定, or who gets no 资助项目 (rule P03). The school year in force is the latest
+-- one the 教育局 list holds, up to the month's own: in September, before the new year's list
+-- arrives, last year's list still stands.
+with year_in_force as (
+    select max(school_year) as school_year
+    from {{ ref('stg_edu_students') }}
+    where school_year <= {{ school_year() }}
+),
+
+students as (
     select records.person_key, students.*
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_edu_students') }} as students using (record_id)
-    where students.school_year = {{ school_year() }}
+    inner join year_in_force using (school_year)
 )
 
 select
