@@ -152,14 +152,15 @@ def alerts_suite(month: str) -> gx.ExpectationSuite:
 
 
 def published_workbooks_suite() -> gx.ExpectationSuite:
-    """What must hold of the workbooks about to be published: one row per published alert,
-    read back from the files, with the county of the file and the county of the alert."""
+    """What must hold of the workbooks about to be published: one row per published alert and
+    file, read back from the files, with the county of the file and the county the alert is
+    routed to (an S05 duplicate goes to each county that lists the person)."""
     return gx.ExpectationSuite(
         name="publication.county_workbooks",
         expectations=[
             gxe.ExpectColumnValuesToMatchRegex(column="id_number_shown", regex=MASKED_ID_PATTERN),
             gxe.ExpectColumnPairValuesToBeEqual(column_A="file_county_code", column_B="alert_county_code"),
-            gxe.ExpectColumnValuesToBeUnique(column="alert_id"),
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["file_county_code", "alert_id"]),
             gxe.ExpectColumnValuesToNotBeNull(column="alert_county_code"),
         ],
     )

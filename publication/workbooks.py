@@ -71,7 +71,7 @@ def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
         SELECT alert_id, alert_type || ' ' || alert_type_name AS alert_type, rule_id || ' ' || rule_name AS rule,
                level, department, township, village, household_number, household_key, subject_name,
                subject_id_number, category, evidence, data_as_of, first_alert_month, status, due_date,
-               county_code
+               county_code, also_county_codes
         FROM main.alerts
         WHERE month = ?
         ORDER BY county_code, township NULLS LAST, village NULLS LAST, household_key, rule_id, alert_id
@@ -80,6 +80,13 @@ def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
     )
     columns = [c[0] for c in result.description]
     return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def alert_counties(alert: dict) -> list[str]:
+    """The counties whose workbook holds the alert: the person's own, and for a rule routed to
+    every roster county (seed rule_routing, S05) the other counties that list the person."""
+    others = [c for c in (alert.get("also_county_codes") or "").split(",") if c]
+    return [alert["county_code"], *others]
 
 
 def to_workbook_row(alert: dict) -> list:
@@ -215,7 +222,8 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
     by_county: dict[str, list[list]] = {}
     alerts = alert_rows(con, month)
     for alert in alerts:
-        by_county.setdefault(alert["county_code"], []).append(to_workbook_row(alert))
+        for county in alert_counties(alert):
+            by_county.setdefault(county, []).append(to_workbook_row(alert))
     written = []
     notes = month_notes(con, month)
     for code, name, _ in counties():
@@ -224,7 +232,7 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
         write_county_workbook(staging / filename, name, month, rows, notes)
         written.append(CountyWorkbook(code, name, folder / filename, len(rows)))
     try:
-        check_staged_workbooks(staging, {a["alert_id"]: a["county_code"] for a in alerts})
+        check_staged_workbooks(staging, {a["alert_id"]: alert_counties(a) for a in alerts})
     except PublicationGateError:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -258,7 +266,7 @@ class PublicationGateError(Exception):
     """The workbooks about to be published broke the gate; nothing was published."""
 
 
-def check_staged_workbooks(staging: Path, county_of_alert: dict[str, str]) -> None:
+def check_staged_workbooks(staging: Path, counties_of_alert: dict[str, list[str]]) -> None:
     """Read the staged workbooks back and validate them with GX before anyone receives them:
     every ID number masked, every row in the file of its own county, and no ID-shaped text in
     any cell of any sheet (a shifted column can put an ID number into a quoted value)."""
@@ -267,7 +275,9 @@ def check_staged_workbooks(staging: Path, county_of_alert: dict[str, str]) -> No
         reader = fastexcel.read_excel(str(path))
         sheet = reader.load_sheet("预警明细", dtypes="string").to_polars()
         for alert_id, shown in zip(sheet["预警编号"].to_list(), sheet["身份证号"].to_list(), strict=True):
-            rows.append((path.name[:6], alert_id, county_of_alert.get(alert_id), shown or ""))
+            routed = counties_of_alert.get(alert_id) or [None]
+            county = path.name[:6] if path.name[:6] in routed else routed[0]
+            rows.append((path.name[:6], alert_id, county, shown or ""))
         cells += [v for c in sheet.columns if c != "户编号" for v in sheet[c].drop_nulls().to_list()]
         summary_sheet = reader.load_sheet("汇总", header_row=None, dtypes="string").to_polars()
         cells += [v for c in summary_sheet.columns for v in summary_sheet[c].drop_nulls().to_list()]

@@ -35,29 +35,36 @@ def stage(tmp_path, county_code, rows):
 
 
 CASES = [
-    ("a masked ID in its own county passes", "141002", ROW, {"P01-AAAA": "141002"}, True),
-    ("an unmasked ID fails", "141002", [*ROW[:9], "141002199001011234", *ROW[10:]], {"P01-AAAA": "141002"}, False),
-    ("a row of another county fails", "141021", ROW, {"P01-AAAA": "141002"}, False),
+    ("a masked ID in its own county passes", "141002", ROW, {"P01-AAAA": ["141002"]}, True),
+    ("an unmasked ID fails", "141002", [*ROW[:9], "141002199001011234", *ROW[10:]], {"P01-AAAA": ["141002"]}, False),
+    ("a row of another county fails", "141021", ROW, {"P01-AAAA": ["141002"]}, False),
+    (
+        "a duplicate on the rosters of two counties passes in the second",
+        "141021",
+        ROW,
+        {"P01-AAAA": ["141002", "141021"]},
+        True,
+    ),
     ("an alert unknown to the warehouse fails", "141002", ROW, {}, False),
     (
         "an ID number quoted in the evidence fails",
         "141002",
         [*ROW[:11], "参保记录 141002199001011234 不符", *ROW[12:]],
-        {"P01-AAAA": "141002"},
+        {"P01-AAAA": ["141002"]},
         False,
     ),
     (
         "a 15-digit ID number in a village name fails",
         "141002",
         [*ROW[:6], "141002900101123", *ROW[7:]],
-        {"P01-AAAA": "141002"},
+        {"P01-AAAA": ["141002"]},
         False,
     ),
     (
         "a phone number and an amount pass",
         "141002",
         [*ROW[:11], "联系电话13912345678，自付26000.5元", *ROW[12:]],
-        {"P01-AAAA": "141002"},
+        {"P01-AAAA": ["141002"]},
         True,
     ),
 ]
@@ -116,3 +123,14 @@ def test_a_swap_stopped_between_its_renames_is_completed_by_the_next_publication
     assert (tmp_path / "2023-06" / "a_county.xlsx").read_bytes() == b"published now"
     assert (tmp_path / "2023-06" / "说明.docx").exists()
     assert not aside.exists() and not staging.exists()
+
+
+def test_an_alert_routed_to_every_roster_county_reaches_each():
+    from publication.workbooks import alert_counties
+
+    assert alert_counties({"county_code": "141002", "also_county_codes": "141021,141082"}) == [
+        "141002",
+        "141021",
+        "141082",
+    ]
+    assert alert_counties({"county_code": "141002", "also_county_codes": None}) == ["141002"]

@@ -3,20 +3,54 @@ with records as (
     select * from {{ ref('int_person_records') }}
 ),
 
-identity as (
+-- Where a person lives now, for routing: the county of the rosters (the latest snapshots), else
+-- the county of the most recently delivered records that name one; a person who moved goes to
+-- the new county, not to the one most of their history sits in.
+placed as (
     select
         person_key,
-        max(id_number) as id_number,
-        mode(person_name) as person_name,
-        mode(county_code) filter (where feed_code like 'civil_%' or feed_code = 'rural_monitoring') as roster_county_code,
-        mode(county_code) as any_county_code,
-        mode(township) as township,
-        mode(village) as village,
+        county_code,
+        township,
+        village,
+        feed_code in ('civil_dibao', 'civil_tekun', 'civil_marginal', 'rural_monitoring') as is_roster,
+        delivery_month = max(delivery_month) over (partition by person_key) as is_latest
+    from records
+    where county_code is not null
+),
+
+place as (
+    select
+        person_key,
+        coalesce(
+            mode(county_code) filter (where is_roster and is_latest),
+            mode(county_code) filter (where is_latest)
+        ) as county_code
+    from placed
+    group by person_key
+),
+
+place_detail as (
+    select placed.person_key, mode(placed.township) as township, mode(placed.village) as village
+    from placed
+    inner join place using (person_key, county_code)
+    group by placed.person_key
+),
+
+identity as (
+    select
+        records.person_key,
+        max(records.id_number) as id_number,
+        mode(records.person_name) as person_name,
+        any_value(place.county_code) as placed_county_code,
+        any_value(place_detail.township) as township,
+        any_value(place_detail.village) as village,
         min(match_probability) as min_match_probability,
         bool_or(match_method = 'exact_id') as has_valid_id,
         count(*) as record_count
     from records
-    group by person_key
+    left join place using (person_key)
+    left join place_detail using (person_key)
+    group by records.person_key
 ),
 
 deaths as (
@@ -54,8 +88,7 @@ people as (
         identity.id_number,
         identity.person_name,
         coalesce(
-            identity.roster_county_code,
-            identity.any_county_code,
+            identity.placed_county_code,
             (select county_code from {{ ref('counties') }} as c where c.county_code = substr(identity.id_number, 1, 6))
         ) as county_code,
         identity.township,

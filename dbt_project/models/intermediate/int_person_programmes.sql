@@ -19,6 +19,8 @@ dibao as (
         count(distinct dibao.county_code || ':' || dibao.household_number)
             filter (where dibao.roster_status = '在保') as active_dibao_households,
         count(distinct dibao.county_code) filter (where dibao.roster_status = '在保') as active_dibao_counties,
+        list_sort(list(distinct dibao.county_code) filter (where dibao.roster_status = '在保'))
+            as active_dibao_county_codes,
         -- the 低保 unit: the roster household the person is covered in (for a 单人保 member, the
         -- member alone, though the family is one household)
         min(dibao.county_code || ':' || dibao.household_number) filter (where dibao.roster_status = '在保')
@@ -163,6 +165,7 @@ select
     coalesce(dibao.is_dibao_active, false) as is_dibao_active,
     coalesce(dibao.active_dibao_households, 0) as active_dibao_households,
     coalesce(dibao.active_dibao_counties, 0) as active_dibao_counties,
+    dibao.active_dibao_county_codes,
     dibao.dibao_unit_key,
     dibao.dibao_covered_members,
     coalesce(dibao.is_individual_dibao, false) as is_individual_dibao,
