@@ -30,6 +30,13 @@ class RenderedFeed:
     counties: list[str] = field(default_factory=list)  # per row, for per-county delivery
 
 
+def assisted_programme(hh: Household) -> str | None:
+    """The programme the other departments act on: none once the household's 低保 stops this
+    month (its roster says 停保), as from next month, so that no background household is helped
+    as poor while in no category (N09)."""
+    return None if hh.overrides.get("dibao_exit_date") else hh.programme
+
+
 class Renderer:
     def __init__(self, b: CityBuilder, noise: Noise, county_names: dict[str, str]):
         self.b, self.noise, self.d, self.rng = b, noise, b.d, b.rng
@@ -103,12 +110,13 @@ class Renderer:
     def civil_rosters(self, households: list[Household]) -> None:
         def dibao_extra(hh: Household, covered: int) -> dict:
             s = self.b.standard(hh)
+            benefit = round(max(s - hh.income_per_person_monthly(), 50) * covered, 2)  # at most S x covered
+            if "dibao_benefit_factor" in hh.overrides:  # S10: paid more than the guarantee allows
+                benefit = round(hh.overrides["dibao_benefit_factor"] * s * covered, 2)
             return dict(
                 area_type="城市" if hh.urban else "农村",
                 covered_members=covered,
-                household_monthly_benefit=self.amount(
-                    "civil_dibao", round(max(s - hh.income_per_person_monthly(), 50) * covered, 2)
-                ),
+                household_monthly_benefit=self.amount("civil_dibao", benefit),
                 income_per_person_monthly=self.amount("civil_dibao", round(hh.income_per_person_monthly(), 2)),
                 health_status=self.rng.choice(["健康", "慢性病"]),
                 work_ability="弱劳动能力",
@@ -151,7 +159,9 @@ class Renderer:
             area_type="城市" if hh.urban else "农村",
             support_mode=hh.tekun_mode or "分散供养",
             self_care_ability=self.rng.choice(["具备", "部分丧失"]),
-            monthly_basic_living=self.amount("civil_tekun", round(1.3 * s, 2)),
+            monthly_basic_living=self.amount(
+                "civil_tekun", round(p.overrides.get("tekun_basic_living_factor", 1.3) * s, 2)
+            ),
             monthly_care=self.amount("civil_tekun", 150.0),
             enrolment_date=self.date("civil_tekun", hh.enrolment_date),
             roster_status="停供" if stopped else "在供",
@@ -393,12 +403,14 @@ class Renderer:
             "dibao": "特别困难",
             "marginal": "比较困难",
             "expenditure_hardship": "一般困难",
-        }.get(hh.programme or "", None)
+        }.get(assisted_programme(hh) or "", None)
         if recognition is None and low_income(hh):
             recognition = "比较困难"  # a 防返贫 monitoring household at risk
         aid = AID_BY_STAGE[stage] if recognition else None
         if p.overrides.get("edu_students") == "未认定":
             recognition, aid = "未认定", None
+        if p.overrides.get("edu_students") == "特别困难":  # N09: helped as poor, in no category
+            recognition, aid = "特别困难", AID_BY_STAGE[stage]
         recognition = recognition or self.rng.choice(["不困难", "未认定"])
         code = "edu_students"
         name, id_value, noise = self.person_values(code, p)
@@ -469,6 +481,8 @@ class Renderer:
             status = "暂停参保"
         if override == "无":
             subsidy = "无"
+        if "medins_subsidy" in p.overrides:  # S09: subsidised without the category
+            subsidy = p.overrides["medins_subsidy"]
         name, id_value, noise = self.person_values(code, p)
         self.emit(
             code,
@@ -494,11 +508,13 @@ class Renderer:
         if id_value is None or noise["id_noise"] in ("fifteen", "blank"):  # cards carry all 18 digits
             id_value, noise["id_noise"] = p.id_number, "clean"
         card = id_value.replace(" ", "") + DISABILITY_CATEGORY_DIGIT[category] + str(DISABILITY_LEVELS.index(level) + 1)
-        living = "是" if hh.programme in ("dibao", "tekun") else "否"
+        living = "是" if assisted_programme(hh) in ("dibao", "tekun") else "否"
         care = "是" if level in ("一级", "二级") else "否"
         override = p.overrides.get("disability_cards")
         if override in ("no_living_subsidy", "care_subsidy_only"):
             living = "否"
+        if override == "living_subsidy":  # N09: helped as poor, in no category
+            living = "是"
         self.emit(
             code,
             dict(
@@ -518,11 +534,17 @@ class Renderer:
         )
 
     def housing_safety(self, hh: Household) -> None:
-        eligible = hh.programme in ("dibao", "marginal") or (hh.programme == "tekun" and hh.tekun_mode == "分散供养")
-        if hh.urban or not eligible:
+        programme = assisted_programme(hh)
+        eligible = programme in ("dibao", "marginal") or (programme == "tekun" and hh.tekun_mode == "分散供养")
+        renovated = hh.overrides.get("housing_renovation")  # N09: a C级/D级 house in renovation
+        if hh.urban or not (eligible or renovated):
             return
         code = "housing_safety"
-        grade = hh.overrides.get("housing_safety") or self.rng.choices(["A级", "B级", "C级", "D级"], [40, 40, 15, 5])[0]
+        grade = (
+            renovated
+            or hh.overrides.get("housing_safety")
+            or self.rng.choices(["A级", "B级", "C级", "D级"], [40, 40, 15, 5])[0]
+        )
         planted = "housing_safety" in hh.overrides
         included = "否" if planted or grade in ("A级", "B级") else "是"
         status = "未改造" if included == "否" else self.rng.choice(["改造中", "已竣工"])

@@ -299,7 +299,65 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         p.overrides["medins_enrollment"] = "missing"
         p.phone, p.job, p.monthly_pension, p.contribution_base = None, None, None, None
         p.properties = 0  # the roster is the only record: nothing can resolve the ID
-        add(("S08", "P01"), p, hh, "roster ID fails its checksum, no other record to resolve it")
+        add(("S08",), p, hh, "roster ID fails its checksum, nothing to resolve it (not P01)")
+
+    def p07(i: int) -> None:
+        urban = i % 2 == 1
+        hh = _household(b, "tekun", size=1, head_age=72, urban=urban)
+        p = hh.head
+        # urban: 1.2 x the urban S is above 1.3 x the rural S, so only the urban standard catches it
+        factor = 1.2 if urban else 1.1
+        p.overrides["tekun_basic_living_factor"] = factor
+        add(("P07",), p, hh, f"tekun person paid {factor} x S for basic living (under 1.3 x S)")
+
+    def n09(i: int) -> None:
+        # every kind of help once even with two cases per rule: kinds i, i + per_rule, ...
+        for kind in ("student", "living_subsidy", "renovation")[i % 3 :: per_rule]:
+            if kind == "student":
+                hh = _household(b, None, size=2, head_age=38)
+                p = b.person(hh, "子", "男", 10, hh.head.name[0])
+                p.clean, p.disability = True, None
+                p.overrides["edu_students"] = "特别困难"
+                note = "pupil recognised 特别困难 with aid, household in no category"
+            elif kind == "living_subsidy":
+                hh = _household(b, None)
+                p = hh.members[-1]
+                p.disability = ("肢体", "三级")
+                p.overrides["disability_cards"] = "living_subsidy"
+                note = "困难残疾人生活补贴 holder, household in no category"
+            else:
+                hh = _household(b, None, urban=False)
+                p = hh.head
+                hh.overrides["housing_renovation"] = "D级"
+                note = "D级 house in renovation, household in no category"
+            add(("N09",), p, hh, note)
+
+    def s09(i: int) -> None:
+        hh = _household(b, None)
+        p = hh.head
+        if i % 2 == 0:
+            subsidy = ("低保对象", "低保边缘", "特困人员")[(i // 2) % 3]
+            p.overrides["medins_subsidy"] = subsidy
+            add(("S09",), p, hh, f"medical insurance subsidised as {subsidy}, never in that category")
+        else:
+            income = round(1.8 * b.standard(hh), 2)  # not in need: neither N07 nor category other
+            ev.exits.append(
+                dict(
+                    person=p,
+                    household=hh,
+                    programme="dibao",
+                    date=d - timedelta(days=240),
+                    reason="收入超标",
+                    income=income,
+                )
+            )
+            p.overrides["medins_subsidy"] = "低保对象"
+            add(("S09",), p, hh, "left dibao eight months ago, still subsidised as 低保对象")
+
+    def s10(i: int) -> None:
+        hh = _household(b, "dibao", size=2 + i % 2)
+        hh.overrides["dibao_benefit_factor"] = 1.5
+        add(("S10",), hh.head, hh, "dibao household paid 1.5 x S x covered members a month")
 
     planters: dict[str, Callable[[int], None]] = {
         "P01": p01,
@@ -328,6 +386,10 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         "S06": s06,
         "S07": s07,
         "S08": s08,
+        "P07": p07,
+        "N09": n09,
+        "S09": s09,
+        "S10": s10,
     }
     for i in range(per_rule):
         for plant in planters.values():

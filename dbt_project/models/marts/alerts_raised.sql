@@ -5,6 +5,7 @@
     'alert_n01', 'alert_n02', 'alert_n03', 'alert_n04', 'alert_n05', 'alert_n06', 'alert_n07', 'alert_n08',
     'alert_u01', 'alert_u02', 'alert_u03', 'alert_u04',
     'alert_s01', 'alert_s02', 'alert_s03', 'alert_s04', 'alert_s05', 'alert_s06', 'alert_s07', 'alert_s08',
+    'alert_p07', 'alert_n09', 'alert_s09', 'alert_s10',
 ] %}
 with raised as (
     {%- for model in rule_models %}
@@ -19,6 +20,13 @@ catalogue as (
 
 people as (
     select * from {{ ref('int_person_categories') }}
+),
+
+routing as (
+    select rule_routing.rule_id, programmes.person_key, programmes.active_dibao_county_codes
+    from {{ ref('rule_routing') }} as rule_routing
+    cross join {{ ref('int_person_programmes') }} as programmes
+    where rule_routing.routing = 'every_roster_county' and len(programmes.active_dibao_county_codes) > 1
 ),
 
 due_dates as (
@@ -47,6 +55,10 @@ select
     catalogue.overdue_level,
     catalogue.department,
     people.county_code,
+    -- the other counties that receive the alert too (rule_routing): S05's duplicate in two rosters
+    nullif(array_to_string(
+        list_filter(coalesce(routing.active_dibao_county_codes, []::varchar[]), lambda c: c is distinct from people.county_code), ','
+    ), '') as also_county_codes,
     people.township,
     people.village,
     raised.subject_person_key,
@@ -67,6 +79,7 @@ select
 from raised
 inner join catalogue using (rule_id)
 inner join people on people.person_key = raised.subject_person_key
+left join routing on routing.rule_id = raised.rule_id and routing.person_key = raised.subject_person_key
 left join due_dates on due_dates.due_working_days = catalogue.due_working_days
 left join data_age using (rule_id)
 -- a rule relying on a feed past its age raises nothing this month (see held_back_rules)
