@@ -31,27 +31,31 @@ class RuleScore:
         return self.raised_planted / self.raised if self.raised else 1.0
 
 
-def planted_alert_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path, month: str) -> list[RuleScore]:
-    rows = con.execute(
-        """
-        WITH truth AS (
+PERSON_TRUTH = """
+        truth AS (
             SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month,
                    feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid
-            FROM read_csv(?, all_varchar = true, filename = true)
+            FROM read_csv($records, all_varchar = true, filename = true)
         ),
         person_truth AS (
             SELECT r.person_key, mode(t.pid) AS pid
             FROM intermediate.int_person_records r
             JOIN truth t USING (delivery_month, feed_code, source_file, source_row, role)
             GROUP BY r.person_key
-        ),
+        )"""
+
+
+def planted_alert_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path, month: str) -> list[RuleScore]:
+    rows = con.execute(
+        f"""
+        WITH {PERSON_TRUTH},
         planted AS (
-            SELECT DISTINCT rule_id, truth_person_id AS pid FROM read_csv(?, all_varchar = true)
+            SELECT DISTINCT rule_id, truth_person_id AS pid FROM read_csv($planted, all_varchar = true)
         ),
         raised AS (
             SELECT a.rule_id, pt.pid
             FROM main.alert_history a LEFT JOIN person_truth pt ON pt.person_key = a.subject_person_key
-            WHERE a.month = ?
+            WHERE a.month = $month
         ),
         rules AS (SELECT rule_id FROM reference.alert_rules)
         SELECT
@@ -64,9 +68,57 @@ def planted_alert_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path, month:
                 AND EXISTS (SELECT 1 FROM planted p WHERE p.rule_id = r.rule_id AND p.pid = r.pid))
         FROM rules ORDER BY rules.rule_id
         """,
-        [str(truth_dir.parent / "*" / "records.csv"), str(truth_dir / "planted_alerts.csv"), month],
+        {"records": _records(truth_dir), "planted": str(truth_dir / "planted_alerts.csv"), "month": month},
     ).fetchall()
     return [RuleScore(*row) for row in rows]
+
+
+def _records(truth_dir: Path) -> str:
+    return str(truth_dir.parent / "*" / "records.csv")
+
+
+def absent_alerts_raised(con: duckdb.DuckDBPyConnection, truth_dir: Path, month: str) -> list[tuple[str, str]]:
+    """The ordinary near misses (truth planted_absent.csv) that raised the alert they must not:
+    (rule, note)."""
+    path = truth_dir / "planted_absent.csv"
+    if not path.exists() or not path.stat().st_size:
+        return []
+    return con.execute(
+        f"""
+        WITH {PERSON_TRUTH},
+        absent AS (SELECT rule_id, truth_person_id AS pid, note FROM read_csv($absent, all_varchar = true))
+        SELECT DISTINCT absent.rule_id, absent.note
+        FROM absent
+        JOIN person_truth USING (pid)
+        JOIN main.alerts a ON a.subject_person_key = person_truth.person_key AND a.rule_id = absent.rule_id
+        WHERE a.month = $month AND a.status <> '已解除'
+        ORDER BY 1, 2
+        """,
+        {"records": _records(truth_dir), "absent": str(path), "month": month},
+    ).fetchall()
+
+
+def misrouted_alerts(con: duckdb.DuckDBPyConnection, truth_dir: Path, month: str) -> list[tuple[str, str, str]]:
+    """Planted alerts raised outside the county the person lives in: (rule, county sent to,
+    county lived in)."""
+    return con.execute(
+        f"""
+        WITH {PERSON_TRUTH},
+        planted AS (
+            SELECT DISTINCT rule_id, truth_person_id AS pid, county_code
+            FROM read_csv($planted, all_varchar = true)
+        )
+        SELECT planted.rule_id, a.county_code, planted.county_code
+        FROM planted
+        JOIN person_truth USING (pid)
+        JOIN main.alerts a ON a.subject_person_key = person_truth.person_key AND a.rule_id = planted.rule_id
+        WHERE a.month = $month
+            AND a.county_code <> planted.county_code
+            AND NOT list_contains(string_split(coalesce(a.also_county_codes, ''), ','), planted.county_code)
+        ORDER BY 1
+        """,
+        {"records": _records(truth_dir), "planted": str(truth_dir / "planted_alerts.csv"), "month": month},
+    ).fetchall()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -86,6 +138,11 @@ def main(argv: list[str] | None = None) -> None:
         f"{'all':<6}{planted:>8}{raised:>8}{sum(s.planted_raised for s in scores) / planted:>8.2f}"
         f"{sum(s.raised_planted for s in scores) / raised if raised else 1:>10.2f}"
     )
+    with duckdb.connect(args.warehouse, read_only=True) as con:
+        absent = absent_alerts_raised(con, Path(args.truth), args.month)
+        misrouted = misrouted_alerts(con, Path(args.truth), args.month)
+    print(f"ordinary near misses raised: {len(absent)}" + "".join(f"\n  {r} {note}" for r, note in absent))
+    print(f"planted alerts sent to another county: {len(misrouted)}" + "".join(f"\n  {m}" for m in misrouted))
 
 
 if __name__ == "__main__":

@@ -52,8 +52,6 @@ def assign_programme(b: CityBuilder, hh: Household) -> None:
         hh.programme = "dibao"
     elif per_person < 1.5 * s and assets_pass and rng.random() < 0.8:
         hh.programme = "marginal"
-        if any(_single_dibao_need(p) for p in hh.members):
-            hh.programme = "dibao"  # the 单人保 need is met in the background
     elif any(p.health == "重病" for p in hh.members) and rng.random() < 0.05:
         hh.programme = "expenditure_hardship"
     if severe_single and hh.programme != "tekun" and head.age(b.d) < 60 and not head.contribution_base:
@@ -68,13 +66,27 @@ def assign_programme(b: CityBuilder, hh: Household) -> None:
         hh.risk_eliminated = "否" if (not poor or hh.programme in ("dibao", "tekun")) else "是"
     if hh.rural_category:
         hh.rural_code = f"{hh.county_code}{b.n_households:09d}"
-    if low_income(hh) and hh.programme not in ("dibao", "tekun") and any(_single_dibao_need(p) for p in hh.members):
-        hh.programme = "dibao"  # the 单人保 need of a marginal or at-risk household is met
+    if low_income(hh) and hh.programme not in ("dibao", "tekun"):
+        own_income = {p.pid: (p.contribution_base or 0) + (p.monthly_pension or 0) for p in hh.members}
+        put_on_individual_dibao(b, hh, [p for p in hh.members if _single_dibao_need(p) and own_income[p.pid] < s])
     if hh.programme:
         hh.enrolment_date = b.d - timedelta(days=rng.randint(60, 365 * 6))
         hh.roster_number = f"{hh.county_code}{b.n_households:08d}"
     if low_income(hh):
         _consistent_low_income(hh)
+
+
+def put_on_individual_dibao(b: CityBuilder, hh: Household, members: list[Person]) -> None:
+    """单人保: the members of a 低保边缘 or at-risk family whose disability meets the need go on
+    低保 alone, each under a roster number of their own; the family keeps its programme."""
+    for p in members:
+        b.n_households += 1
+        hh.individual_dibao[p.pid] = f"{hh.county_code}{b.n_households:08d}"
+
+
+def on_dibao(hh: Household, p: Person) -> bool:
+    """On 低保: as a member of a 低保 household, or alone (单人保)."""
+    return hh.programme == "dibao" or p.pid in hh.individual_dibao
 
 
 def _single_dibao_need(p: Person) -> bool:

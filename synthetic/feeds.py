@@ -3,7 +3,7 @@ true person (and household) it is about."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from ingestion.catalogue import FEEDS, FEEDS_BY_CODE
@@ -35,6 +35,20 @@ def assisted_programme(hh: Household) -> str | None:
     month (its roster says 停保), as from next month, so that no background household is helped
     as poor while in no category (N09)."""
     return None if hh.overrides.get("dibao_exit_date") else hh.programme
+
+
+def individual_unit(hh: Household, p: Person) -> Household:
+    """The 低保 roster household of a 单人保 member: the member alone, under their own number,
+    with no income of their own (the family's stays the family's)."""
+    member = replace(p, relation="本人")
+    member.overrides = p.overrides  # the same person: planted deviations still apply
+    return replace(
+        hh,
+        members=[member],
+        roster_number=hh.individual_dibao[p.pid],
+        income_annual=0.0,
+        overrides={**hh.overrides, "individual_dibao": True},
+    )
 
 
 class Renderer:
@@ -120,7 +134,7 @@ class Renderer:
                 income_per_person_monthly=self.amount("civil_dibao", round(hh.income_per_person_monthly(), 2)),
                 health_status=self.rng.choice(["健康", "慢性病"]),
                 work_ability="弱劳动能力",
-                is_individual_dibao="否",
+                is_individual_dibao="是" if hh.overrides.get("individual_dibao") else "否",
                 enrolment_date=self.date("civil_dibao", hh.enrolment_date),
             )
 
@@ -146,6 +160,11 @@ class Renderer:
                 self.roster_members("civil_marginal", hh, marginal_extra, "有效", "失效")
             elif hh.programme == "tekun":
                 self.tekun_row(hh, hh.head)
+            for m in hh.members:
+                if m.pid in hh.individual_dibao:
+                    self.roster_members("civil_dibao", individual_unit(hh, m), dibao_extra, "在保", "停保")
+                if m.pid in hh.individual_tekun:
+                    self.tekun_row(hh, m)
 
     def tekun_row(self, hh: Household, p: Person) -> None:
         name, id_value, noise = self.person_values("civil_tekun", p)
@@ -231,6 +250,7 @@ class Renderer:
             )
         for v in ev.visits:
             code, hh, p = "civil_visits", v["household"], v["person"]
+            place = v.get("place_of", hh)  # a visit made where the person used to live
             # a follow-up visit knows whom it visits; a first visit often has no ID
             name, id_value, noise = self.person_values(code, p, blank_rate=0.05 if v.get("follow_up") else 0.6)
             self.emit(
@@ -238,7 +258,7 @@ class Renderer:
                 dict(
                     visit_number=ev.next_number("ZF", month),
                     visit_date=self.date(code, v["date"]),
-                    **self.place(hh),
+                    **self.place(place),
                     person_name=name,
                     id_number=id_value,
                     phone=p.phone,
@@ -248,7 +268,7 @@ class Renderer:
                     assisted_application=v["assisted"],
                     visitor=self.b.name("女"),
                 ),
-                hh.county_code,
+                place.county_code,
                 ("person", p, noise),
             )
         for a in ev.applications:
@@ -316,7 +336,10 @@ class Renderer:
     # -- other departments --------------------------------------------------------------
     def departments(self, households: list[Household], ev: Events) -> None:
         d = self.d
-        school_year = f"{d.year}-{d.year + 1}" if d.month >= 9 else f"{d.year - 1}-{d.year}"
+        # the 教育局 list of a new school year arrives a month into it: September still brings
+        # last year's list
+        listed = d.replace(day=1) - timedelta(days=1)
+        school_year = f"{listed.year}-{listed.year + 1}" if listed.month >= 9 else f"{listed.year - 1}-{listed.year}"
         for hh in households:
             for p in hh.members:
                 self.education(hh, p, school_year)
@@ -471,9 +494,9 @@ class Renderer:
         if override == "missing" or (not low_income(hh) and not p.clean and self.rng.random() < 0.03):
             return
         code = "medins_enrollment"
-        subsidy = SUBSIDY_CATEGORY.get(hh.programme or "") or (
-            "返贫致贫人口" if hh.rural_category == "监测户" else "无"
-        )
+        programme = "dibao" if p.pid in hh.individual_dibao else hh.programme
+        programme = "tekun" if p.pid in hh.individual_tekun else programme
+        subsidy = SUBSIDY_CATEGORY.get(programme or "") or ("返贫致贫人口" if hh.rural_category == "监测户" else "无")
         if p.overrides.get("also_tekun"):
             subsidy = "特困人员"
         status = "终止参保" if p.death_date else "正常参保"
@@ -508,7 +531,8 @@ class Renderer:
         if id_value is None or noise["id_noise"] in ("fifteen", "blank"):  # cards carry all 18 digits
             id_value, noise["id_noise"] = p.id_number, "clean"
         card = id_value.replace(" ", "") + DISABILITY_CATEGORY_DIGIT[category] + str(DISABILITY_LEVELS.index(level) + 1)
-        living = "是" if assisted_programme(hh) in ("dibao", "tekun") else "否"
+        individually = p.pid in hh.individual_dibao or p.pid in hh.individual_tekun
+        living = "是" if individually or assisted_programme(hh) in ("dibao", "tekun") else "否"
         care = "是" if level in ("一级", "二级") else "否"
         override = p.overrides.get("disability_cards")
         if override in ("no_living_subsidy", "care_subsidy_only"):

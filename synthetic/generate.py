@@ -12,6 +12,7 @@ from reference import counties, next_month
 from synthetic.events import Events, assign_programme, month_events, roll_over
 from synthetic.feeds import Renderer
 from synthetic.noise import Noise
+from synthetic.ordinary import PlantedAbsence, plant_ordinary_cases
 from synthetic.planted import PlantedCase, plant_cases
 from synthetic.population import CityBuilder, Household
 from synthetic.writer import write_feed
@@ -88,9 +89,13 @@ def generate_months(
         month_events(builder, background, events, with_cadres=index == 0)
         events.cadres = standing_cadres + events.cadres
         new_cases = plant_cases(builder, events, per_rule=planted_per_rule)
+        absences: list[PlantedAbsence] = []
+        if planted_per_rule:
+            ordinary, absences = plant_ordinary_cases(builder, events)
+            new_cases += ordinary
         standing_cadres = list(events.cadres)
         planted += new_cases
-        for case in new_cases:
+        for case in [*new_cases, *absences]:
             for hh in (case.household, case.person.overrides.get("second_dibao_household")):
                 if hh is not None and id(hh) not in seen:
                     seen.add(id(hh))
@@ -100,7 +105,9 @@ def generate_months(
                 seen.add(id(c["household"]))
                 households.append(c["household"])
         holding = [c for c in planted if c.holds_at(month, builder.d)]
-        results.append(_write_month(out_dir, builder, households, events, holding, noise_rng, write_rng, noise))
+        results.append(
+            _write_month(out_dir, builder, households, events, holding, absences, noise_rng, write_rng, noise)
+        )
         previous = events
     return results
 
@@ -111,6 +118,7 @@ def _write_month(
     households: list[Household],
     events: Events,
     planted: list[PlantedCase],
+    absences: list[PlantedAbsence],
     noise_rng: random.Random,
     write_rng: random.Random,
     noise: float,
@@ -162,6 +170,14 @@ def _write_month(
             )
             for c in planted
             for rule in c.rule_ids
+        ],
+    )
+    _write_csv(
+        truth_dir / "planted_absent.csv",
+        [
+            dict(rule_id=rule, truth_person_id=a.person.pid, truth_household_id=a.household.hid, note=a.note)
+            for a in absences
+            for rule in a.rule_ids
         ],
     )
     return GeneratedMonth(

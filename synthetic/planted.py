@@ -21,11 +21,17 @@ class PlantedCase:
     event_date: date | None = None  # the planted event, for rules with a look-back window
     window_days: int | None = None  # how long the rule looks back (None: holds until fixed)
     resolved_in: str | None = None  # the month from which the planted deviation is fixed
+    delivered_in: str | None = None  # the month whose files carry the planted event
 
     def holds_at(self, month: str, month_end: date) -> bool:
+        """Whether the rule must raise in `month` (domain.md: an event-based rule takes the
+        event dated within its window, never less than the whole month, or delivered that month)."""
         if self.resolved_in is not None and self.resolved_in <= month:
             return False
-        return self.window_days is None or self.event_date > month_end - timedelta(days=self.window_days)
+        if self.window_days is None:
+            return True
+        start = min(month_end - timedelta(days=self.window_days - 1), month_end.replace(day=1))
+        return self.event_date >= start or month == self.delivered_in
 
 
 def _household(
@@ -95,7 +101,7 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         window: int | None = None,
     ) -> None:
         event = d - timedelta(days=days_ago) if days_ago is not None else None
-        cases.append(PlantedCase(rules, p, hh, note, event, window))
+        cases.append(PlantedCase(rules, p, hh, note, event, window, delivered_in=b.month))
 
     def p01(i: int) -> None:
         hh = _household(b, "dibao")
@@ -163,8 +169,10 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
     def n05(i: int) -> None:
         hh = _household(b, None, urban=True)
         p = hh.head
-        _settlement(b, ev, p, 45, oop=28000.0, assistance=0.0)
-        add(("N05",), p, hh, "non-low-income person with 28,000 yuan out of pocket", 45, 365)
+        # two stays under U02's 20,000 each: the twelve months' total is N05's alone
+        _settlement(b, ev, p, 200, oop=14000.0, assistance=0.0)
+        _settlement(b, ev, p, 45, oop=14000.0, assistance=0.0)
+        add(("N05",), p, hh, "non-low-income person with 28,000 yuan out of pocket in two stays", 200, 365)
 
     def n06(i: int) -> None:
         hh = _household(b, None, size=3)

@@ -90,6 +90,11 @@ class Household:
     monitoring_category: str | None = None
     risk_eliminated: str | None = None
     tekun_mode: str | None = None
+    # 单人保: members put on 低保 alone (pid -> their own roster 户编号); the family keeps its
+    # own programme (低保边缘, or none for a 防返贫 household at risk)
+    individual_dibao: dict[str, str] = field(default_factory=dict)
+    # individual 特困 support of a member of a larger family (a 特困 person in a 脱贫户)
+    individual_tekun: list[str] = field(default_factory=list)
     overrides: dict = field(default_factory=dict)
 
     @property

@@ -9,7 +9,7 @@ import fastexcel
 import pytest
 
 from bench.linkage_scores import pairwise_scores
-from bench.planted_scores import planted_alert_scores
+from bench.planted_scores import absent_alerts_raised, misrouted_alerts, planted_alert_scores
 from publication.workbooks import ALERT_COLUMNS, DISPOSAL_COLUMNS, NO_VALID_ID
 
 RULE_MODELS = Path("dbt_project/models/marts/alert_rules")
@@ -62,6 +62,15 @@ def test_planted_cases_of_every_rule_raise_their_alerts(pipeline_run, warehouse)
     assert {s.rule_id for s in scores if s.planted} == set(IMPLEMENTED_RULES)
     missed = [(s.rule_id, s.planted - s.planted_raised) for s in scores if s.recall < 1]
     assert not missed, f"planted cases without their alert: {missed}"
+
+
+def test_ordinary_months_hold_no_false_alarm_and_alerts_reach_the_county_people_live_in(pipeline_run, warehouse):
+    """The ordinary cases of issue 11: the relatives of a 单人保 member and of a 特困 person,
+    the dead after a costly stay, a couple whose grant went to the husband raise nothing; a
+    person who moved county is sent to the new one."""
+    truth = pipeline_run.month.truth_dir
+    assert absent_alerts_raised(warehouse, truth, "2023-06") == []
+    assert misrouted_alerts(warehouse, truth, "2023-06") == []
 
 
 def test_rules_raise_little_beyond_the_planted_cases(pipeline_run, warehouse):

@@ -6,7 +6,7 @@ import csv
 import duckdb
 import pytest
 
-from bench.planted_scores import planted_alert_scores
+from bench.planted_scores import absent_alerts_raised, misrouted_alerts, planted_alert_scores
 
 MONTHS = ["2023-06", "2023-07"]
 
@@ -17,7 +17,10 @@ def two_months(city, month_runs):
     scores, keys = {}, {}
     for month in MONTHS:
         with duckdb.connect(str(month_runs[month].warehouse), read_only=True) as con:
-            scores[month] = planted_alert_scores(con, city[MONTHS.index(month)].truth_dir, month)
+            truth = city[MONTHS.index(month)].truth_dir
+            scores[month] = planted_alert_scores(con, truth, month)
+            scores[month, "absent"] = absent_alerts_raised(con, truth, month)
+            scores[month, "misrouted"] = misrouted_alerts(con, truth, month)
             keys[month] = keys_of_records_without_valid_id(con, city[MONTHS.index(month)].truth_dir)
     con = duckdb.connect(str(month_runs["2023-07"].warehouse), read_only=True)
     yield city, con, scores, keys
@@ -53,6 +56,15 @@ def test_every_planted_case_raises_its_alert_in_both_months(two_months):
     _, _, scores, _ = two_months
     for month in MONTHS:
         assert all(s.recall == 1 for s in scores[month]), [(month, s.rule_id) for s in scores[month] if s.recall < 1]
+
+
+def test_ordinary_near_misses_raise_nothing_and_alerts_go_where_people_live(two_months):
+    """A 单人保 member's relatives, a 特困 person's family, the dead, a household whose grant went
+    to one member raise nothing; a person who moved is sent to the county she lives in now."""
+    _, _, scores, _ = two_months
+    for month in MONTHS:
+        assert scores[month, "absent"] == [], month
+        assert scores[month, "misrouted"] == [], month
 
 
 def test_the_second_month_shows_new_ongoing_and_resolved_alerts(two_months):

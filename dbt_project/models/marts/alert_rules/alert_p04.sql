@@ -1,4 +1,4 @@
--- One row per valid disability card holder in a 低保 household without 困难残疾人生活补贴, or of
+-- One row per living valid disability card holder on 低保 (as a household or alone) without 困难残疾人生活补贴, or of
 -- level 一级/二级 and low-income without 重度残疾人护理补贴 (rule P04).
 with cards as (
     select records.person_key, cards.*
@@ -10,7 +10,9 @@ with cards as (
 checked as (
     select
         cards.person_key,
-        hm.has_dibao_member and cards.living_subsidy <> '是' as lacks_living_subsidy,
+        -- on 低保 as a household, or the holder on 低保 alone (单人保): not the relatives of a
+        -- 单人保 member, whose family is not on 低保
+        (hm.has_household_dibao_member or pm.category = 'dibao') and cards.living_subsidy <> '是' as lacks_living_subsidy,
         cards.disability_level in ('一级', '二级') and hm.is_low_income and cards.care_subsidy <> '是' as lacks_care_subsidy,
         cards.disability_category,
         cards.disability_level
