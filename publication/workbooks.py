@@ -117,9 +117,10 @@ def _row_values(alert: dict) -> list:
     ]
 
 
-def month_notes(con: duckdb.DuckDBPyConnection, month: str) -> list[str]:
-    """What every county must know about the month's data: feeds turned away or not delivered
-    (the previous delivery in force) and the rules held back (their open alerts 暂停)."""
+def month_notes(con: duckdb.DuckDBPyConnection, month: str, county_code: str | None = None) -> list[str]:
+    """What a county must know about the month's data: feeds turned away or not delivered (the
+    previous delivery in force), the rules held back (their open alerts 暂停), and those held
+    back in this county alone because its own roster file did not come."""
     notes = []
     feeds = con.execute(
         """
@@ -147,6 +148,11 @@ def month_notes(con: duckdb.DuckDBPyConnection, month: str) -> list[str]:
         places = "、".join(names.get(code, code) for code in missing.split(","))
         notes.append(f"{title}：{places}本月未交付，沿用其上次交付的数据")
     held = con.execute("SELECT message FROM main.held_back_rules WHERE month = ? ORDER BY rule_id", [month]).fetchall()
+    if county_code is not None:
+        held += con.execute(
+            "SELECT message FROM main.held_back_county_rules WHERE month = ? AND county_code = ? ORDER BY rule_id",
+            [month, county_code],
+        ).fetchall()
     notes += [f"{message}；该规则原有预警状态为“暂停”" for (message,) in held]
     return notes
 
@@ -225,11 +231,10 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
         for county in alert_counties(alert):
             by_county.setdefault(county, []).append(to_workbook_row(alert))
     written = []
-    notes = month_notes(con, month)
     for code, name, _ in counties():
         filename = workbook_name(code, name, month)
         rows = by_county.get(code, [])
-        write_county_workbook(staging / filename, name, month, rows, notes)
+        write_county_workbook(staging / filename, name, month, rows, month_notes(con, month, code))
         written.append(CountyWorkbook(code, name, folder / filename, len(rows)))
     try:
         check_staged_workbooks(staging, {a["alert_id"]: alert_counties(a) for a in alerts})

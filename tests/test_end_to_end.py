@@ -115,8 +115,13 @@ def test_alert_identity_is_stable_and_the_rerun_is_idempotent(pipeline_run, ware
 def test_one_workbook_per_county_with_only_its_own_alerts(pipeline_run, warehouse):
     files = workbooks(pipeline_run)
     assert len(files) == 17
-    county_of = dict(warehouse.execute("SELECT alert_id, county_code FROM main.alerts").fetchall())
-    published = 0
+    counties_of = {
+        alert_id: [county, *(also or "").split(",")]
+        for alert_id, county, also in warehouse.execute(
+            "SELECT alert_id, county_code, also_county_codes FROM main.alerts"
+        ).fetchall()
+    }
+    published = set()
     for path in files:
         code = path.name[:6]
         reader = fastexcel.read_excel(str(path))
@@ -124,9 +129,10 @@ def test_one_workbook_per_county_with_only_its_own_alerts(pipeline_run, warehous
         sheet = reader.load_sheet("预警明细", dtypes="string").to_polars()
         assert sheet.columns == ALERT_COLUMNS + DISPOSAL_COLUMNS
         ids = sheet["预警编号"].to_list()
-        assert all(county_of[alert_id] == code for alert_id in ids), path.name
-        published += len(ids)
-    assert published == len(county_of)
+        assert all(code in counties_of[alert_id] for alert_id in ids), path.name
+        published |= {(alert_id, code) for alert_id in ids}
+    routed = {(alert_id, county) for alert_id, counties in counties_of.items() for county in counties if county}
+    assert published == routed, "every alert in the workbook of each county it is routed to, and only there"
 
 
 def test_no_id_number_is_published_unmasked(pipeline_run):

@@ -5,6 +5,7 @@
     pre_hook="{% if is_incremental() %}delete from {{ this }} where month = '{{ var('month') }}'{% endif %}"
 ) }}
 -- depends_on: {{ ref('held_back_rules') }}
+-- depends_on: {{ ref('held_back_county_rules') }}
 -- One row per alert per month in which it was open: raised that month, or carried over as it
 -- stood (is_paused) because its rule is held back this month. A rerun of a month replaces it.
 with raised as (
@@ -21,7 +22,13 @@ with raised as (
     from {{ this }} as last_month
     where
         last_month.month = {{ previous_month() }}
-        and last_month.rule_id in (select rule_id from {{ ref('held_back_rules') }})
+        and (
+            last_month.rule_id in (select rule_id from {{ ref('held_back_rules') }})
+            or exists (
+                select 1 from {{ ref('held_back_county_rules') }} as held
+                where held.rule_id = last_month.rule_id and held.county_code = last_month.county_code
+            )
+        )
 )
 
 select * from raised

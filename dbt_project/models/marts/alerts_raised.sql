@@ -82,5 +82,10 @@ inner join people on people.person_key = raised.subject_person_key
 left join routing on routing.rule_id = raised.rule_id and routing.person_key = raised.subject_person_key
 left join due_dates on due_dates.due_working_days = catalogue.due_working_days
 left join data_age using (rule_id)
--- a rule relying on a feed past its age raises nothing this month (see held_back_rules)
+-- a rule relying on a feed past its age raises nothing this month (see held_back_rules), nor in
+-- a county whose own file of the feed is past it (held_back_county_rules)
 where raised.rule_id not in (select rule_id from {{ ref('held_back_rules') }})
+    and not exists (
+        select 1 from {{ ref('held_back_county_rules') }} as held
+        where held.rule_id = raised.rule_id and held.county_code = people.county_code
+    )

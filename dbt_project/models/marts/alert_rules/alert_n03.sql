@@ -1,7 +1,8 @@
 -- One row per living person, not 特困, living alone (the latest record that counts the household
 -- says one person, and no one else lives in the linked household), aged 60 or more, under 16, or
--- with a disability of level 一级/二级, whose pension and wage income with 人社 is below the 特困
--- basic living standard, 1.3 x S (rule N03).
+-- with a disability of level 一级/二级, whose income is below the 特困 basic living standard,
+-- 1.3 x S (rule N03): the monthly income per person of the latest verification in the look-back
+-- window when there is one, else the pension and wage lines with 人社.
 with household_counts as (
     -- dated records that count the person's household; a 单人保 member's roster of one is not a
     -- household of one
@@ -45,6 +46,20 @@ incomes as (
     group by records.person_key
 ),
 
+verified_incomes as (
+    select
+        records.person_key,
+        arg_max(
+            verification.household_income_annual / nullif(verification.household_size, 0) / 12,
+            verification.completed_date
+        ) as monthly_income
+    from {{ ref('int_person_records') }} as records
+    inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
+    where verification.completed_date > {{ months_before_month_end('verification_lookback_months') }}
+        and verification.completed_date <= {{ month_end() }}
+    group by records.person_key
+),
+
 severe as (
     select distinct records.person_key
     from {{ ref('int_person_records') }} as records
@@ -57,7 +72,10 @@ select
     pm.person_key as subject_person_key,
     alone.source || '1人，同户无其他在世成员；年龄' || {{ age_at_month_end('pm.birth_date') }} || '岁'
     || case when severe.person_key is not null then '，重度残疾' else '' end
-    || '；人社局月养老金与工资收入' || coalesce(incomes.monthly_income, 0) || '元，低于特困基本生活标准'
+    || case when verified_incomes.person_key is not null
+        then '；家庭经济状况核对月人均收入' || round(verified_incomes.monthly_income, 2)
+        else '；人社局月养老金与工资收入' || coalesce(incomes.monthly_income, 0) end
+    || '元，低于特困基本生活标准'
     || round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2) || '元；未纳入特困供养' as evidence,
     cast(null as varchar) as level_override
 from {{ ref('int_person_categories') }} as pm
@@ -65,10 +83,11 @@ inner join alone using (person_key)
 inner join {{ ref('int_household_categories') }} as households using (household_key)
 left join severe using (person_key)
 left join incomes using (person_key)
+left join verified_incomes using (person_key)
 where coalesce(pm.category <> 'tekun', true)
     and (pm.death_date is null or pm.death_date > {{ month_end() }})
     and households.living_members = 1
     and ({{ age_at_month_end('pm.birth_date') }} >= {{ threshold('n03_elderly_age') }}
         or {{ age_at_month_end('pm.birth_date') }} < {{ threshold('n03_child_age') }}
         or severe.person_key is not null)
-    and coalesce(incomes.monthly_income, 0) < round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2)
+    and coalesce(verified_incomes.monthly_income, incomes.monthly_income, 0) < round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2)
