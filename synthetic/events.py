@@ -66,14 +66,23 @@ def assign_programme(b: CityBuilder, hh: Household) -> None:
         hh.risk_eliminated = "否" if (not poor or hh.programme in ("dibao", "tekun")) else "是"
     if hh.rural_category:
         hh.rural_code = f"{hh.county_code}{b.n_households:09d}"
-    if low_income(hh) and hh.programme not in ("dibao", "tekun"):
-        own_income = {p.pid: (p.contribution_base or 0) + (p.monthly_pension or 0) for p in hh.members}
-        put_on_individual_dibao(b, hh, [p for p in hh.members if _single_dibao_need(p) and own_income[p.pid] < s])
     if hh.programme:
         hh.enrolment_date = b.d - timedelta(days=rng.randint(60, 365 * 6))
         hh.roster_number = f"{hh.county_code}{b.n_households:08d}"
     if low_income(hh):
         _consistent_low_income(hh)
+    if low_income(hh) and hh.programme not in ("dibao", "tekun"):
+        # 单人保: the member whose disability meets the need is covered alone, whatever the family
+        put_on_individual_dibao(b, hh, [p for p in hh.members if _single_dibao_need(p)])
+    if len(hh.members) == 1 and hh.programme != "tekun" and (head.age(b.d) >= 60 or severe_single):
+        # someone alone, old or severely disabled, who is not 特困 lives on at least 1.3 x S: a
+        # pension for the old, a wage otherwise, that 人社 knows of (N03 reads it)
+        income = round(max(per_person, 1.3 * s) + 10, -1)
+        if head.age(b.d) >= 60:
+            head.job = head.job or "resident"
+            head.monthly_pension = max(head.monthly_pension or 0, income)
+        else:
+            head.job, head.contribution_base, head.employment_status = "enterprise", income, "就业"
 
 
 def put_on_individual_dibao(b: CityBuilder, hh: Household, members: list[Person]) -> None:
