@@ -112,9 +112,11 @@ def export_review(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Write linkage.review_pairs for the reviewers, ID numbers masked (first 6, last 4): they
     fill `decision` and save the rows as the reviewed-decisions file of the next run."""
     review = con.sql("SELECT * FROM linkage.review_pairs").pl()
-    masked = [c for c in review.columns if c.endswith("_id_number")]
+    # the values compared, not the comparison's weights (weight_phone, weight_id_number: numbers)
+    values = [c for c, dtype in review.schema.items() if dtype == pl.String]
+    masked = [c for c in values if c.endswith("_id_number")]
     review = review.with_columns(pl.col(c).map_elements(mask_id, return_dtype=pl.String) for c in masked)
-    phones = [c for c in review.columns if c.endswith("_phone")]
+    phones = [c for c in values if c.endswith("_phone")]
     review = review.with_columns(pl.col(c).map_elements(mask_phone, return_dtype=pl.String) for c in phones)
     # a name or note beginning with = + - @ must stay text when a reviewer opens the file in Excel
     text = [c for c, dtype in review.schema.items() if dtype == pl.String]

@@ -126,7 +126,7 @@ def test_the_decisions_file_is_read_and_a_bad_row_is_named(tmp_path):
         read_decisions(bad)
 
 
-def test_the_review_csv_keeps_formula_like_values_as_text(tmp_path):
+def test_the_review_csv_keeps_formula_like_values_as_text_and_masks_only_values(tmp_path):
     import duckdb
     import polars as pl
 
@@ -141,6 +141,8 @@ def test_the_review_csv_keeps_formula_like_values_as_text(tmp_path):
             "left_person_name": ['=HYPERLINK("http://x","点")'],
             "right_person_name": ["+cmd|' /C calc'!A0"],
             "left_id_number": ["141002199001011234"],
+            "left_phone": ["13912345678"],
+            "weight_phone": [-3.2],  # a comparison's weight, not a phone number: left as it is
             "match_probability": [0.7],
         }
     )
@@ -150,3 +152,4 @@ def test_the_review_csv_keeps_formula_like_values_as_text(tmp_path):
     written = pl.read_csv(tmp_path / "review.csv", infer_schema=False).row(0, named=True)
     assert written["left_person_name"].startswith("'=") and written["right_person_name"].startswith("'+")
     assert written["left_id_number"] == "141002********1234"
+    assert written["left_phone"] == "139****5678" and written["weight_phone"] == "-3.2"
