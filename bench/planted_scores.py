@@ -90,8 +90,8 @@ def absent_alerts_raised(con: duckdb.DuckDBPyConnection, truth_dir: Path, month:
         SELECT DISTINCT absent.rule_id, absent.note
         FROM absent
         JOIN person_truth USING (pid)
-        JOIN main.alerts a ON a.subject_person_key = person_truth.person_key AND a.rule_id = absent.rule_id
-        WHERE a.month = $month AND a.status <> '已解除'
+        JOIN main.alert_history a ON a.subject_person_key = person_truth.person_key AND a.rule_id = absent.rule_id
+        WHERE a.month = $month
         ORDER BY 1, 2
         """,
         {"records": _records(truth_dir), "absent": str(path), "month": month},
@@ -100,7 +100,8 @@ def absent_alerts_raised(con: duckdb.DuckDBPyConnection, truth_dir: Path, month:
 
 def misrouted_alerts(con: duckdb.DuckDBPyConnection, truth_dir: Path, month: str) -> list[tuple[str, str, str]]:
     """Planted alerts raised outside the county the person lives in: (rule, county sent to,
-    county lived in)."""
+    county lived in). Only people some record places in a county: for the others the county
+    falls back on the ID number's region, which no record can correct."""
     return con.execute(
         f"""
         WITH {PERSON_TRUTH},
@@ -111,8 +112,11 @@ def misrouted_alerts(con: duckdb.DuckDBPyConnection, truth_dir: Path, month: str
         SELECT planted.rule_id, a.county_code, planted.county_code
         FROM planted
         JOIN person_truth USING (pid)
-        JOIN main.alerts a ON a.subject_person_key = person_truth.person_key AND a.rule_id = planted.rule_id
+        JOIN main.alert_history a ON a.subject_person_key = person_truth.person_key AND a.rule_id = planted.rule_id
         WHERE a.month = $month
+            AND a.subject_person_key IN (
+                SELECT person_key FROM intermediate.int_person_records WHERE county_code IS NOT NULL
+            )
             AND a.county_code <> planted.county_code
             AND NOT list_contains(string_split(coalesce(a.also_county_codes, ''), ','), planted.county_code)
         ORDER BY 1
