@@ -147,8 +147,14 @@ def alerts_suite(month: str) -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToBeInSet(column="level", value_set=["红", "橙", "黄"]),
         gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(ALERT_STATUSES)),
         gxe.ExpectColumnValuesToMatchRegex(column="subject_id_number", regex=r"^\d{17}[\dX]$"),
+        # evidence is read by county staff: Chinese words, never a code of ours ("同时为dibao");
+        # record numbers (ZQ2023…, JS…) are upper case and pass
+        gxe.ExpectColumnValuesToNotMatchRegex(column="evidence", regex=EVIDENCE_CODE_WORD),
     ]
     return gx.ExpectationSuite(name="alerts.publication_gate", expectations=expectations)
+
+
+EVIDENCE_CODE_WORD = r"[a-z_]{3,}"
 
 
 def published_workbooks_suite() -> gx.ExpectationSuite:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -19,14 +19,7 @@ from expectations.suites import published_text_suite, published_workbooks_suite
 from expectations.validate import validate_frame
 from reference import NO_VALID_ID, counties, mask_id, mask_id_shapes
 
-CATEGORY_LABELS = {
-    "tekun": "特困人员",
-    "dibao": "低保对象",
-    "marginal": "低保边缘",
-    "expenditure_hardship": "支出型困难",
-    "other": "其他低收入",
-    None: "一般人群",
-}
+OVERDUE_MARK = "（已逾期）"
 ALERT_COLUMNS = [
     "预警编号",
     "预警类型",
@@ -70,8 +63,8 @@ def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
         """
         SELECT alert_id, alert_type || ' ' || alert_type_name AS alert_type, rule_id || ' ' || rule_name AS rule,
                level, department, township, village, household_number, household_key, subject_name,
-               subject_id_number, category, evidence, data_as_of, first_alert_month, status, due_date,
-               county_code, also_county_codes
+               subject_id_number, category_label, evidence, data_as_of, first_alert_month, status, due_date,
+               is_overdue, county_code, also_county_codes
         FROM main.alerts
         WHERE month = ?
         ORDER BY county_code, township NULLS LAST, village NULLS LAST, household_key, rule_id, alert_id
@@ -108,12 +101,14 @@ def _row_values(alert: dict) -> list:
         alert["household_number"] or "",
         alert["subject_name"] or "",
         mask_id(alert["subject_id_number"]) or NO_VALID_ID,
-        CATEGORY_LABELS.get(alert["category"], alert["category"]),
+        alert["category_label"],
         alert["evidence"],
         alert["data_as_of"].isoformat() if alert["data_as_of"] else "",
         alert["first_alert_month"] or "",
         alert["status"],
-        alert["due_date"].isoformat() if alert["due_date"] else "",
+        (alert["due_date"].isoformat() + (OVERDUE_MARK if alert.get("is_overdue") else ""))
+        if alert["due_date"]
+        else "",
     ]
 
 
@@ -157,7 +152,12 @@ def month_notes(con: duckdb.DuckDBPyConnection, month: str, county_code: str | N
     return notes
 
 
-def write_county_workbook(path: Path, county_name: str, month: str, rows: list[list], notes: list[str] = ()) -> None:
+def write_county_workbook(
+    path: Path, county_name: str, month: str, rows: list[list], notes: list[str] = (), version: str = ""
+) -> None:
+    """The county's workbook: a summary sheet, then the alerts. Every value is written as text
+    (a name beginning with = is never a formula); the sheet is protected without a password,
+    so that only the disposal columns can be filled in, while filtering and sorting still work."""
     workbook = xlsxwriter.Workbook(str(path))
     title = workbook.add_format({"bold": True, "font_size": 14})
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
@@ -167,8 +167,10 @@ def write_county_workbook(path: Path, county_name: str, month: str, rows: list[l
     summary = workbook.add_worksheet("汇总")
     summary.write(0, 0, f"{county_name}低收入人口动态监测预警汇总（{month}）", title)
     households = len({r[ALERT_COLUMNS.index("户编号")] or r[ALERT_COLUMNS.index("预警编号")] for r in rows})
-    summary.write(1, 0, f"预警总数：{len(rows)}；涉及户数：{households}（明细按户排列，一户一条救助链）")
-    line = 3
+    summary.write_string(1, 0, f"预警总数：{len(rows)}；涉及户数：{households}（明细按户排列，一户一条救助链）")
+    overdue = sum(1 for r in rows if str(r[ALERT_COLUMNS.index("处置时限")]).endswith(OVERDUE_MARK))
+    summary.write_string(2, 0, f"已逾期未反馈：{overdue}条" + (f"；{version}" if version else ""))
+    line = 4
     for label, column in SUMMARY_DIMENSIONS:
         index = ALERT_COLUMNS.index(column)
         counts = Counter(r[index] for r in rows)
@@ -176,7 +178,7 @@ def write_county_workbook(path: Path, county_name: str, month: str, rows: list[l
         summary.write(line, 1, "条数", header)
         line += 1
         for value, count in sorted(counts.items()):
-            summary.write(line, 0, value)
+            summary.write_string(line, 0, str(value))
             summary.write_number(line, 1, count)
             line += 1
         line += 1
@@ -192,13 +194,21 @@ def write_county_workbook(path: Path, county_name: str, month: str, rows: list[l
     summary.fit_to_pages(1, 0)  # printed: one page wide
 
     sheet = workbook.add_worksheet("预警明细")
+    fillable = workbook.add_format({"locked": False, "bg_color": "#FFFBEA", "border": 1})
+    overdue_format = workbook.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE", "bold": True})
     for col, name in enumerate(ALERT_COLUMNS):
-        sheet.write(0, col, name, header)
+        sheet.write_string(0, col, name, header)
     for col, name in enumerate(DISPOSAL_COLUMNS, start=len(ALERT_COLUMNS)):
-        sheet.write(0, col, name, to_fill)
+        sheet.write_string(0, col, name, to_fill)
+    due = ALERT_COLUMNS.index("处置时限")
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
-            sheet.write_string(r, c, str(value), wrap if ALERT_COLUMNS[c] == "预警依据" else None)
+            late = c == due and str(value).endswith(OVERDUE_MARK)
+            sheet.write_string(
+                r, c, str(value), overdue_format if late else wrap if ALERT_COLUMNS[c] == "预警依据" else None
+            )
+        for c in range(len(ALERT_COLUMNS), len(ALERT_COLUMNS) + len(DISPOSAL_COLUMNS)):
+            sheet.write_blank(r, c, None, fillable)
     last = max(len(rows), 1)
     disposal_col = len(ALERT_COLUMNS)
     sheet.data_validation(1, disposal_col, last, disposal_col, {"validate": "list", "source": DISPOSAL_CHOICES})
@@ -213,6 +223,12 @@ def write_county_workbook(path: Path, county_name: str, month: str, rows: list[l
     sheet.set_column(2, 2, 22)
     sheet.set_column(9, 9, 20)
     sheet.set_column(11, 11, 60)
+    sheet.set_column(disposal_col, disposal_col + len(DISPOSAL_COLUMNS) - 1, 14, fillable)
+    # no password: the lock keeps the published columns as published, not people out
+    sheet.protect(
+        "",
+        {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True, "select_locked_cells": True},
+    )
     workbook.close()
 
 
@@ -225,6 +241,7 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
     staging = Path(output_dir) / f".{month}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    version = next_version(con, month)
     by_county: dict[str, list[list]] = {}
     alerts = alert_rows(con, month)
     for alert in alerts:
@@ -234,7 +251,7 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
     for code, name, _ in counties():
         filename = workbook_name(code, name, month)
         rows = by_county.get(code, [])
-        write_county_workbook(staging / filename, name, month, rows, month_notes(con, month, code))
+        write_county_workbook(staging / filename, name, month, rows, month_notes(con, month, code), version.label)
         written.append(CountyWorkbook(code, name, folder / filename, len(rows)))
     try:
         check_staged_workbooks(staging, {a["alert_id"]: alert_counties(a) for a in alerts})
@@ -242,7 +259,37 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
         shutil.rmtree(staging, ignore_errors=True)
         raise
     swap_in(staging, folder, {w.path.name for w in written})
+    record_version(con, month, version, len(alerts))
     return written
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    published_at: datetime
+
+    @property
+    def label(self) -> str:
+        when = self.published_at.strftime("%Y-%m-%d %H:%M")
+        replaces = f"，替换第{self.number - 1}版" if self.number > 1 else ""
+        return f"第{self.number}版（{when}发布{replaces}）"
+
+
+def next_version(con: duckdb.DuckDBPyConnection, month: str) -> Version:
+    """The month's workbooks are versioned: a month published again (a feed re-delivered, a
+    rerun) says which version it is and that it replaces the one before."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS main.publication_log "
+        "(month VARCHAR, version INTEGER, published_at TIMESTAMP, alerts INTEGER)"
+    )
+    last = con.execute("SELECT max(version) FROM main.publication_log WHERE month = ?", [month]).fetchall()[0][0]
+    return Version((last or 0) + 1, datetime.now().replace(microsecond=0))
+
+
+def record_version(con: duckdb.DuckDBPyConnection, month: str, version: Version, alerts: int) -> None:
+    con.execute(
+        "INSERT INTO main.publication_log VALUES (?, ?, ?, ?)", [month, version.number, version.published_at, alerts]
+    )
 
 
 def workbook_name(county_code: str, county_name: str, month: str) -> str:

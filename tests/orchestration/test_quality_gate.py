@@ -3,6 +3,7 @@ month already computed), through Dagster."""
 
 import shutil
 
+import fastexcel
 from dagster import materialize
 
 from orchestration.publication_assets import county_workbooks
@@ -37,3 +38,6 @@ def test_a_republished_month_replaces_its_workbooks_and_keeps_other_files(pipeli
     assert sorted(p.name for p in folder.glob("*.xlsx")) == first
     assert (folder / "县里的说明.docx").exists()
     assert not list((tmp_path / "out").glob(".*")), "nothing staged or set aside is left behind"
+    summary = fastexcel.read_excel(str(next(folder.glob("*.xlsx")))).load_sheet("汇总", header_row=None).to_polars()
+    text = "\n".join(str(v) for c in summary.columns for v in summary[c].drop_nulls().to_list())
+    assert "第2版" in text and "替换第1版" in text, "the republished month says which version it is"

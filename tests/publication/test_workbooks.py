@@ -100,7 +100,7 @@ def test_an_id_number_in_a_quoted_value_is_masked_before_it_is_written():
     alert = dict(
         alert_id="P01-AAAA", alert_type="P 政策落实不到位", rule="P01 资助参保未落实", level="黄", department="医保局",
         township="东关街道", village="东关社区", household_number="1", subject_name="张三",
-        subject_id_number="141002199001011234", category="dibao",
+        subject_id_number="141002199001011234", category_label="低保对象",
         evidence="医保记录写有141002199001011234", data_as_of=date(2023, 6, 30), first_alert_month="2023-06",
         status="新增", due_date=date(2023, 7, 14),
     )  # fmt: skip
@@ -134,3 +134,30 @@ def test_an_alert_routed_to_every_roster_county_reaches_each():
         "141082",
     ]
     assert alert_counties({"county_code": "141002", "also_county_codes": None}) == ["141002"]
+
+
+HOSTILE = ["=1+1", "+SUM(A1)", "@x", "-2+3"]
+
+
+def test_values_from_the_feeds_are_text_and_only_the_disposal_columns_can_be_edited(tmp_path):
+    """A name or a reason beginning with = + - @ stays text; the sheet is protected without a
+    password and only 处置状态, 处置说明, 处置日期, 处置人 are unlocked; an overdue alert is marked."""
+    import openpyxl
+
+    from publication.workbooks import ALERT_COLUMNS, DISPOSAL_COLUMNS, OVERDUE_MARK
+
+    rows = [[*ROW[:8], value, *ROW[9:11], value, *ROW[12:]] for value in HOSTILE]
+    rows[0][ALERT_COLUMNS.index("处置时限")] = "2023-07-14" + OVERDUE_MARK
+    path = tmp_path / "141002_测试_低收入人口监测预警_2023-06.xlsx"
+    write_county_workbook(path, "测试", "2023-06", rows, version="第1版（2023-07-03 09:00发布）")
+    sheet = openpyxl.load_workbook(path)["预警明细"]
+    name, evidence = ALERT_COLUMNS.index("姓名") + 1, ALERT_COLUMNS.index("预警依据") + 1
+    for r, value in enumerate(HOSTILE, start=2):
+        for column in (name, evidence):
+            cell = sheet.cell(row=r, column=column)
+            assert (cell.value, cell.data_type) == (value, "s"), "a text cell, never a formula"
+    assert sheet.protection.sheet and not sheet.protection.password
+    for c in range(1, len(ALERT_COLUMNS) + len(DISPOSAL_COLUMNS) + 1):
+        locked = sheet.cell(row=2, column=c).protection.locked
+        assert locked == (c <= len(ALERT_COLUMNS)), sheet.cell(row=1, column=c).value
+    assert sheet.cell(row=2, column=ALERT_COLUMNS.index("处置时限") + 1).font.b, "the overdue mark stands out"

@@ -67,6 +67,7 @@ select
     people.household_key,
     people.household_number,
     people.category,
+    {{ category_label('people.category') }} as category_label,
     raised.evidence || case
         when people.min_match_probability < 1
             then '（记录关联概率' || round(people.min_match_probability, 3) || '）'

@@ -11,7 +11,7 @@ with houses as (
 select
     'P05' as rule_id,
     hm.head_person_key as subject_person_key,
-    '住建局房屋安全鉴定：' || max(houses.safety_grade) || '，未纳入改造；家庭为' || max(hm.category) as evidence,
+    '住建局房屋安全鉴定：' || max(houses.safety_grade) || '，未纳入改造；家庭为' || {{ household_category_label('max(hm.category)') }} as evidence,
     case when max(houses.safety_grade) = 'D级' then '红' end as level_override
 from houses
 inner join {{ ref('int_person_categories') }} as pm using (person_key)

@@ -4,7 +4,7 @@ select
     'S02' as rule_id,
     records.person_key as subject_person_key,
     '人社局参保信息：' || string_agg(distinct hrss.insurance_type || '，' || hrss.employer_type || '，'
-        || hrss.insurance_status, '；') || '；同时为' || max(pm.category) as evidence,
+        || hrss.insurance_status, '；') || '；同时为' || {{ category_label('max(pm.category)') }} as evidence,
     cast(null as varchar) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_hrss_insurance') }} as hrss using (record_id)

@@ -4,7 +4,7 @@ select
     'S06' as rule_id,
     records.person_key as subject_person_key,
     '干部近亲属备案：' || string_agg(distinct cadres.cadre_position || '的' || cadres.relationship, '；')
-    || '；同时为' || max(pm.category) as evidence,
+    || '；同时为' || {{ category_label('max(pm.category)') }} as evidence,
     cast(null as varchar) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_civil_cadre_relatives') }} as cadres using (record_id)

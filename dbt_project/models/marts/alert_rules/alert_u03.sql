@@ -41,9 +41,7 @@ select
     contacts.contact_person_key as subject_person_key,
     '家庭成员' || string_agg(deaths.person_name || '于' || strftime(deaths.death_date, '%Y-%m-%d') || '死亡（'
         || {{ age_on('deaths.birth_date', 'deaths.death_date') }} || '岁）', '；' order by deaths.death_date)
-    || '；家庭为' || max(case households.category
-        when 'tekun' then '特困' when 'dibao' then '低保' when 'marginal' then '低保边缘'
-        when 'expenditure_hardship' then '支出型困难' else '其他低收入' end) || '家庭' as evidence,
+    || '；家庭为' || {{ household_category_label('max(households.category)') }} as evidence,
     cast(null as varchar) as level_override
 from deaths
 inner join {{ ref('int_household_categories') }} as households using (household_key)
