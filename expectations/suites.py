@@ -34,7 +34,7 @@ class QualityThresholds:
     alert_count_min_for_factor: int = 10
 
 
-ALERT_STATUSES = ("新增", "持续", "已解除", "暂停")  # domain.md, statuses (已处置 comes with the disposal loop)
+ALERT_STATUSES = ("新增", "持续", "已解除", "暂停", "已处置")  # domain.md, statuses
 
 MASKED_ID_PATTERN = rf"^(\d{{6}}\*{{8}}[\dX]{{4}}|{NO_VALID_ID})$"
 

@@ -4,14 +4,16 @@ people, categories and alerts after it."""
 import json
 import os
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.dbt_settings import BEFORE_LINKAGE, DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
-from orchestration.partitions import MONTHS, dbt_vars
+from orchestration.partitions import MONTHS, dbt_vars, parse_month
 from orchestration.resources import Warehouse
+from publication.log import publication_day
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -60,8 +62,11 @@ def dbt_resource() -> DbtCliResource:
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator:
     os.environ.update(dbt_environment(warehouse.database))  # inherited by the dbt subprocess
+    with warehouse.get_connection() as con:  # closed before dbt opens the file
+        published_on = publication_day(con, parse_month(context.partition_key), date.today())
     # dbt's unit tests check the SQL, not the month's data: they run in the test suite, not here
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars(context.partition_key))]
+    variables = dbt_vars(context.partition_key, published_on)
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)]
     yield from dbt.cli(args, context=context).stream()
 
 

@@ -10,7 +10,7 @@ import hashlib
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
 from orchestration.dbt_assets import dbt_after_linkage, dbt_before_linkage, dbt_resource
-from orchestration.ingestion_assets import delivery_log, feed_assets, working_days
+from orchestration.ingestion_assets import county_feedback, delivery_log, feed_assets, working_days
 from orchestration.linkage_assets import record_linkage
 from orchestration.partitions import MONTHS
 from orchestration.publication_assets import analyst_copy, county_workbooks
@@ -42,6 +42,7 @@ def build_definitions(
         assets=[
             *feed_assets,
             delivery_log,
+            county_feedback,
             working_days,
             dbt_before_linkage,
             record_linkage,

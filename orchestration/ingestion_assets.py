@@ -29,6 +29,7 @@ from expectations.feed_gate import FeedValidation, validate_delivery
 from ingestion.calendar import load_working_days
 from ingestion.catalogue import FEEDS, Feed
 from ingestion.errors import FeedFileError
+from ingestion.feedback import read_feedback, write_feedback
 from ingestion.landing import delivered_names
 from ingestion.loader import (
     DeliveryStatus,
@@ -290,3 +291,45 @@ def delivery_log(context: AssetExecutionContext, settings: MonitoringSettings, w
         metadata={**metadata, "files_not_read": len(unread), "unread_files": MetadataValue.json(unread)},
     )
     yield MaterializeResult(asset_key=["raw", "quarantine"], metadata={"rows_quarantined": counts["rows_quarantined"]})
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["raw", "county_feedback"],
+            description="The counties' disposals read from their returned workbooks "
+            "(<landing>/<month>/county_feedback/*.xlsx): one row per alert disposed, the later disposal winning.",
+            group_name="feeds",
+            kinds={"excel", "duckdb"},
+        ),
+        AssetSpec(
+            ["raw", "feedback_problems"],
+            description="Returned rows that could not be applied, with the reason: reported back to the county "
+            "on the 反馈问题 sheet of its next workbook.",
+            group_name="feeds",
+            kinds={"duckdb"},
+        ),
+    ],
+    partitions_def=MONTHS,
+    name="county_feedback",
+)
+def county_feedback(context: AssetExecutionContext, settings: MonitoringSettings, warehouse: Warehouse):
+    """Read the month's returned workbooks against what was published in earlier months."""
+    month = context.partition_key
+    with warehouse.get_connection() as con:
+        report = read_feedback(con, settings.landing, month)
+        write_feedback(con, month, report)
+    for problem in report.problems:
+        context.log.warning(f"{month}: {problem['source_file']} row {problem['source_row']}: {problem['reason']}")
+    yield MaterializeResult(
+        asset_key=["raw", "county_feedback"],
+        metadata={
+            "files": MetadataValue.json(report.files),
+            "rows_read": report.rows_read,
+            "disposals_applied": len(report.applied),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=["raw", "feedback_problems"],
+        metadata={"rows_not_applied": len(report.problems), "by_reason": MetadataValue.json(report.problems_by_reason)},
+    )

@@ -4,6 +4,7 @@ first month the bureau monitors (2023-01) to the last month that has ended."""
 from __future__ import annotations
 
 import warnings
+from datetime import date
 
 from dagster import BetaWarning, MonthlyPartitionsDefinition, PreviewWarning, TimeWindowPartitionMapping
 
@@ -40,9 +41,13 @@ def parse_month(text: str) -> str:
     return text
 
 
-def dbt_vars(partition_key: str) -> dict[str, str]:
-    """The dbt project's variables for one month's partition."""
-    return {"month": parse_month(partition_key)}
+def dbt_vars(partition_key: str, published_on: date | None = None) -> dict[str, str]:
+    """The dbt project's variables for one month's partition; `published_on` is the day the
+    month's workbooks are published, which due dates count from."""
+    out = {"month": parse_month(partition_key)}
+    if published_on is not None:
+        out["publication_date"] = published_on.isoformat()
+    return out
 
 
 class MonthOrderError(RuntimeError):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -17,6 +17,8 @@ import xlsxwriter
 
 from expectations.suites import published_text_suite, published_workbooks_suite
 from expectations.validate import validate_frame
+from ingestion.feedback import DISPOSAL_STATUSES
+from publication.log import next_version, record_version
 from reference import NO_VALID_ID, counties, mask_id, mask_id_shapes
 
 OVERDUE_MARK = "（已逾期）"
@@ -37,9 +39,10 @@ ALERT_COLUMNS = [
     "首次预警月份",
     "状态",
     "处置时限",
+    "已反馈处置",  # what the county returned before, read-only
 ]
 DISPOSAL_COLUMNS = ["处置状态", "处置说明", "处置日期", "处置人"]
-DISPOSAL_CHOICES = ["已核实属实", "已核实不属实", "已落实救助", "无法联系"]
+DISPOSAL_CHOICES = list(DISPOSAL_STATUSES)
 SUMMARY_DIMENSIONS = [
     ("预警类型", "预警类型"),
     ("预警规则", "预警规则"),
@@ -64,7 +67,7 @@ def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
         SELECT alert_id, alert_type || ' ' || alert_type_name AS alert_type, rule_id || ' ' || rule_name AS rule,
                level, department, township, village, household_number, household_key, subject_name,
                subject_id_number, category_label, evidence, data_as_of, first_alert_month, status, due_date,
-               is_overdue, county_code, also_county_codes
+               is_overdue, disposal_record, county_code, also_county_codes
         FROM main.alerts
         WHERE month = ?
         ORDER BY county_code, township NULLS LAST, village NULLS LAST, household_key, rule_id, alert_id
@@ -153,7 +156,13 @@ def month_notes(con: duckdb.DuckDBPyConnection, month: str, county_code: str | N
 
 
 def write_county_workbook(
-    path: Path, county_name: str, month: str, rows: list[list], notes: list[str] = (), version: str = ""
+    path: Path,
+    county_name: str,
+    month: str,
+    rows: list[list],
+    notes: list[str] = (),
+    version: str = "",
+    problems: list[tuple] = (),
 ) -> None:
     """The county's workbook: a summary sheet, then the alerts. Every value is written as text
     (a name beginning with = is never a formula); the sheet is protected without a password,
@@ -229,7 +238,39 @@ def write_county_workbook(
         "",
         {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True, "select_locked_cells": True},
     )
+    if problems:
+        write_problems_sheet(workbook, problems, header)
     workbook.close()
+
+
+FEEDBACK_PROBLEM_COLUMNS = ["退回文件", "行号", "预警编号", "未采用原因"]
+
+
+def write_problems_sheet(workbook: xlsxwriter.Workbook, problems: list[tuple], header) -> None:
+    """反馈问题: the rows of the county's returned workbooks that could not be applied, and why,
+    so that the county can correct them in this month's workbook."""
+    sheet = workbook.add_worksheet("反馈问题")
+    for col, name in enumerate(FEEDBACK_PROBLEM_COLUMNS):
+        sheet.write_string(0, col, name, header)
+    for r, problem in enumerate(problems, start=1):
+        for c, value in enumerate(problem):
+            sheet.write_string(r, c, "" if value is None else mask_id_shapes(str(value)))
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(2, 2, 18)
+    sheet.set_column(3, 3, 50)
+
+
+def feedback_problems(con: duckdb.DuckDBPyConnection, month: str, county_code: str) -> list[tuple]:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'feedback_problems'"
+    ).fetchall()[0][0]
+    if not exists:
+        return []
+    return con.execute(
+        "SELECT source_file, source_row, alert_id, reason FROM raw.feedback_problems "
+        "WHERE received_month = ? AND county_code = ? ORDER BY source_file, source_row",
+        [month, county_code],
+    ).fetchall()
 
 
 def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_dir: Path) -> list[CountyWorkbook]:
@@ -251,7 +292,9 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
     for code, name, _ in counties():
         filename = workbook_name(code, name, month)
         rows = by_county.get(code, [])
-        write_county_workbook(staging / filename, name, month, rows, month_notes(con, month, code), version.label)
+        notes = month_notes(con, month, code)
+        problems = feedback_problems(con, month, code)
+        write_county_workbook(staging / filename, name, month, rows, notes, version.label, problems)
         written.append(CountyWorkbook(code, name, folder / filename, len(rows)))
     try:
         check_staged_workbooks(staging, {a["alert_id"]: alert_counties(a) for a in alerts})
@@ -261,35 +304,6 @@ def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_
     swap_in(staging, folder, {w.path.name for w in written})
     record_version(con, month, version, len(alerts))
     return written
-
-
-@dataclass(frozen=True)
-class Version:
-    number: int
-    published_at: datetime
-
-    @property
-    def label(self) -> str:
-        when = self.published_at.strftime("%Y-%m-%d %H:%M")
-        replaces = f"，替换第{self.number - 1}版" if self.number > 1 else ""
-        return f"第{self.number}版（{when}发布{replaces}）"
-
-
-def next_version(con: duckdb.DuckDBPyConnection, month: str) -> Version:
-    """The month's workbooks are versioned: a month published again (a feed re-delivered, a
-    rerun) says which version it is and that it replaces the one before."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS main.publication_log "
-        "(month VARCHAR, version INTEGER, published_at TIMESTAMP, alerts INTEGER)"
-    )
-    last = con.execute("SELECT max(version) FROM main.publication_log WHERE month = ?", [month]).fetchall()[0][0]
-    return Version((last or 0) + 1, datetime.now().replace(microsecond=0))
-
-
-def record_version(con: duckdb.DuckDBPyConnection, month: str, version: Version, alerts: int) -> None:
-    con.execute(
-        "INSERT INTO main.publication_log VALUES (?, ?, ?, ?)", [month, version.number, version.published_at, alerts]
-    )
 
 
 def workbook_name(county_code: str, county_name: str, month: str) -> str:
@@ -331,8 +345,10 @@ def check_staged_workbooks(staging: Path, counties_of_alert: dict[str, list[str]
             county = path.name[:6] if path.name[:6] in routed else routed[0]
             rows.append((path.name[:6], alert_id, county, shown or ""))
         cells += [v for c in sheet.columns if c != "户编号" for v in sheet[c].drop_nulls().to_list()]
-        summary_sheet = reader.load_sheet("汇总", header_row=None, dtypes="string").to_polars()
-        cells += [v for c in summary_sheet.columns for v in summary_sheet[c].drop_nulls().to_list()]
+        for name in reader.sheet_names:
+            if name != "预警明细":  # the summary, the report back on returned rows
+                other = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+                cells += [v for c in other.columns for v in other[c].drop_nulls().to_list()]
     frame = pd.DataFrame(rows, columns=["file_county_code", "alert_id", "alert_county_code", "id_number_shown"])
     summary = validate_frame(frame, published_workbooks_suite(), "county_workbooks")
     text = validate_frame(pd.DataFrame({"cell": cells}, dtype="object"), published_text_suite(), "workbook_text")

@@ -87,3 +87,15 @@ def mask_id_shapes(text: str) -> str:
     """Mask every ID-shaped run (15 or 18 characters) in free text: a column shifted by one
     can put an ID number where a name or a code is expected."""
     return _ID_SHAPED.sub(lambda m: mask_id(m.group(0)), text)
+
+
+def rule_threshold(name: str) -> float:
+    """A configured threshold of the seed rule_thresholds (the one place thresholds live, read by
+    dbt's threshold() macro and by the Python stages alike)."""
+    import csv
+
+    with open(SEEDS_DIR / "rule_thresholds.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["threshold_name"] == name:
+                return float(row["value"])
+    raise KeyError(f"no threshold {name!r} in {SEEDS_DIR / 'rule_thresholds.csv'}")

@@ -95,3 +95,14 @@
     (select count(*) from {{ source('reference', 'working_days') }} as wd
      where wd.is_working_day and wd.day > {{ since }} and wd.day <= {{ month_end() }})
 {%- endmacro %}
+
+{#- The day the month's workbooks are (or will be) published: the orchestrator passes the first
+    publication of the month (main.publication_log) or the run day; without it, the configured
+    day of the next month. Due dates count from it, not from the month end. -#}
+{% macro publication_date() -%}
+    {%- if var('publication_date', none) -%}
+    cast('{{ var("publication_date") }}' as date)
+    {%- else -%}
+    ({{ month_end() }} + to_days(cast({{ threshold('publication_day_of_month') }} as integer)))
+    {%- endif -%}
+{%- endmacro %}

@@ -1,11 +1,11 @@
 -- One row per due period of the rule catalogue (in working days): the date it falls on,
--- counted in China's official working days after the month end.
+-- counted in China's official working days after the day the month's workbooks are published.
 with working_days as (
     select
         day,
         row_number() over (order by day) as working_day_number
     from {{ source('reference', 'working_days') }}
-    where is_working_day and day > {{ month_end() }}
+    where is_working_day and day > {{ publication_date() }}
 ),
 
 periods as (

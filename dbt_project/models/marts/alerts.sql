@@ -1,12 +1,13 @@
--- One row per alert of the month: the alerts raised (新增 the first month or back after a
--- gap, 持续 after), those of a held-back rule carried over (暂停), and those open the previous
--- month that no longer hold (已解除).
+-- One row per alert of the month: raised (新增 the first month, back after a gap or on new
+-- evidence after a disposal; 持续 after), carried over while its rule is held back (暂停), closed
+-- by the county's disposal this month (已处置), or open last month and no longer holding (已解除).
+-- An alert closed in an earlier month is not published again while its evidence is the same.
 with history as (
     select * from {{ ref('alert_history') }}
 ),
 
 first_raised as (
-    select alert_id, min(month) as first_alert_month, arg_min(due_date, month) as first_due_date
+    select alert_id, min(month) as first_alert_month
     from history
     group by alert_id
 ),
@@ -15,38 +16,71 @@ this_month as (
     select * from history where month = '{{ var("month") }}'
 ),
 
-previous_month as (
+previous_open as (
     select * from history
-    where month = {{ previous_month() }}
+    where month = {{ previous_month() }} and not coalesce(is_closed, false)
 ),
 
 resolved as (
-    select previous_month.* replace ('{{ var("month") }}' as month)
-    from previous_month
-    where previous_month.alert_id not in (select alert_id from this_month)
+    select previous_open.* replace ('{{ var("month") }}' as month)
+    from previous_open
+    where previous_open.alert_id not in (select alert_id from this_month)
 ),
 
 combined as (
     select *, false as is_resolved from this_month
     union all by name
     select * replace (false as is_paused), true as is_resolved from resolved
+),
+
+evaluated as (
+    select
+        combined.*,
+        disposals.disposal_status,
+        disposals.disposal_date,
+        disposals.disposed_by,
+        disposals.disposal_note,
+        disposals.received_month as disposal_received_month,
+        coalesce(disposals.unreachable_months, 0) as unreachable_months,
+        -- a disposal of this episode (not one of before the alert was resolved or re-raised)
+        coalesce(disposals.received_month >= combined.episode_start_month, false) as disposed_this_episode,
+        combined.alert_id in (select alert_id from previous_open) as was_open
+    from combined
+    left join {{ ref('int_alert_disposals') }} as disposals using (alert_id)
+),
+
+judged as (
+    select
+        *,
+        -- overdue: past the due date of the episode and no disposal came back (无法联系 counts as none)
+        not is_resolved and not coalesce(is_closed, false)
+        and due_date < {{ publication_date() }}
+        and (not disposed_this_episode or disposal_status = '无法联系') as is_overdue
+    from evaluated
+    where not (coalesce(is_closed, false) and disposal_received_month is distinct from '{{ var("month") }}')
 )
 
 select
-    combined.* exclude (is_resolved, is_paused, level),
-    -- an alert still open after the due date of its first month rises one level
-    case
-        when not combined.is_resolved and first_raised.first_due_date < {{ month_end() }}
-            then case combined.level when '黄' then '橙' else '红' end
-        else combined.level
-    end as level,
-    not combined.is_resolved and coalesce(first_raised.first_due_date < {{ month_end() }}, false) as is_overdue,
+    judged.* exclude (is_resolved, is_paused, level, is_closed, disposed_this_episode, was_open),
+    -- an overdue alert rises one level, once
+    case when judged.is_overdue then case judged.level when '黄' then '橙' else '红' end else judged.level end as level,
     first_raised.first_alert_month,
     case
-        when combined.is_resolved then '已解除'
-        when combined.is_paused then '暂停'
-        when combined.alert_id not in (select alert_id from previous_month) then '新增'
+        when judged.is_resolved then '已解除'
+        when judged.is_closed then '已处置'
+        when judged.is_paused then '暂停'
+        when not judged.was_open then '新增'
         else '持续'
-    end as status
-from combined
+    end as status,
+    -- what the county returned, shown on the workbook: this episode's disposal, or the one
+    -- before when the alert comes back on new evidence
+    case when judged.disposal_status is not null then
+        case when judged.disposed_this_episode then '' else '上次：' end
+        || judged.disposal_status || '（' || strftime(judged.disposal_date, '%Y-%m-%d')
+        || coalesce('，' || judged.disposed_by, '') || '）'
+    end as disposal_record,
+    -- 无法联系 in two months: the city bureau takes it up
+    not judged.is_resolved and not coalesce(judged.is_closed, false)
+    and judged.unreachable_months >= {{ threshold('unreachable_months_to_city') }} as is_for_city
+from judged
 inner join first_raised using (alert_id)

@@ -73,6 +73,9 @@ select
             then '（记录关联概率' || round(people.min_match_probability, 3) || '）'
         else ''
     end || coalesce('（依据数据：' || data_age.older_feeds || '）', '') as evidence,
+    -- what the rule found, without the month-by-month count of working days (N08): a disposal
+    -- of 不属实 or 已落实救助 holds while this stays the same
+    md5(regexp_replace(raised.evidence, '已[0-9]+个工作日', '', 'g')) as evidence_digest,
     coalesce(data_age.data_age_months, 0) as data_age_months,
     people.min_match_probability as linkage_probability,
     {{ month_end() }} as data_as_of,
