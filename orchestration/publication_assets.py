@@ -11,7 +11,7 @@ from dagster_dbt import get_asset_key_for_model
 from orchestration.dbt_assets import dbt_after_linkage
 from orchestration.partitions import MONTHS
 from orchestration.resources import MonitoringSettings, Warehouse
-from publication.workbooks import publish_county_workbooks
+from publication.publish import publish_county_workbooks
 
 
 @asset(

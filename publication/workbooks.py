@@ -18,7 +18,6 @@ import xlsxwriter
 from expectations.suites import published_text_suite, published_workbooks_suite
 from expectations.validate import validate_frame
 from ingestion.feedback import DISPOSAL_STATUSES
-from publication.log import next_version, record_version
 from reference import NO_VALID_ID, counties, mask_id, mask_id_shapes
 
 OVERDUE_MARK = "（已逾期）"
@@ -227,9 +226,12 @@ def write_county_workbook(
     sheet.autofilter(0, 0, last, len(ALERT_COLUMNS) + len(DISPOSAL_COLUMNS) - 1)
     sheet.freeze_panes(1, 2)
     sheet.set_landscape()
-    sheet.repeat_rows(0)  # printed across pages: the header on each
-    sheet.set_column(0, 0, 16)
+    sheet.set_paper(8)  # A3: the alerts print one page wide, the header on each page
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_column(0, 1, 16)
     sheet.set_column(2, 2, 22)
+    sheet.set_column(5, 7, 14)
     sheet.set_column(9, 9, 20)
     sheet.set_column(11, 11, 60)
     sheet.set_column(disposal_col, disposal_col + len(DISPOSAL_COLUMNS) - 1, 14, fillable)
@@ -273,39 +275,6 @@ def feedback_problems(con: duckdb.DuckDBPyConnection, month: str, county_code: s
     ).fetchall()
 
 
-def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_dir: Path) -> list[CountyWorkbook]:
-    """Write `<output>/<month>/<code>_<county>_低收入人口监测预警_<month>.xlsx` for all 17
-    counties (a county with no alert still gets its workbook). The month's folder is written
-    aside and swapped in whole, so a run stopped midway publishes nothing and a rerun replaces
-    the earlier files."""
-    folder = Path(output_dir) / month
-    staging = Path(output_dir) / f".{month}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    version = next_version(con, month)
-    by_county: dict[str, list[list]] = {}
-    alerts = alert_rows(con, month)
-    for alert in alerts:
-        for county in alert_counties(alert):
-            by_county.setdefault(county, []).append(to_workbook_row(alert))
-    written = []
-    for code, name, _ in counties():
-        filename = workbook_name(code, name, month)
-        rows = by_county.get(code, [])
-        notes = month_notes(con, month, code)
-        problems = feedback_problems(con, month, code)
-        write_county_workbook(staging / filename, name, month, rows, notes, version.label, problems)
-        written.append(CountyWorkbook(code, name, folder / filename, len(rows)))
-    try:
-        check_staged_workbooks(staging, {a["alert_id"]: alert_counties(a) for a in alerts})
-    except PublicationGateError:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    swap_in(staging, folder, {w.path.name for w in written})
-    record_version(con, month, version, len(alerts))
-    return written
-
-
 def workbook_name(county_code: str, county_name: str, month: str) -> str:
     return f"{county_code}_{county_name}_低收入人口监测预警_{month}.xlsx"
 
@@ -332,7 +301,17 @@ class PublicationGateError(Exception):
     """The workbooks about to be published broke the gate; nothing was published."""
 
 
-def check_staged_workbooks(staging: Path, counties_of_alert: dict[str, list[str]]) -> None:
+def sheet_text(reader: fastexcel.ExcelReader, name: str) -> list[str]:
+    """Every text cell of a sheet but the 户编号 column (a roster's own number, whatever its length)."""
+    frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+    if frame.height:
+        frame = frame.select([c for c in frame.columns if frame[c][0] != "户编号"])
+    return [v for c in frame.columns for v in frame[c].drop_nulls().to_list()]
+
+
+def check_staged_workbooks(
+    staging: Path, counties_of_alert: dict[str, list[str]], other_workbooks: list[Path] = ()
+) -> None:
     """Read the staged workbooks back and validate them with GX before anyone receives them:
     every ID number masked, every row in the file of its own county, and no ID-shaped text in
     any cell of any sheet (a shifted column can put an ID number into a quoted value)."""
@@ -347,8 +326,11 @@ def check_staged_workbooks(staging: Path, counties_of_alert: dict[str, list[str]
         cells += [v for c in sheet.columns if c != "户编号" for v in sheet[c].drop_nulls().to_list()]
         for name in reader.sheet_names:
             if name != "预警明细":  # the summary, the report back on returned rows
-                other = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
-                cells += [v for c in other.columns for v in other[c].drop_nulls().to_list()]
+                cells += sheet_text(reader, name)
+    for path in other_workbooks:  # the department and city workbooks: text only
+        reader = fastexcel.read_excel(str(path))
+        for name in reader.sheet_names:
+            cells += sheet_text(reader, name)
     frame = pd.DataFrame(rows, columns=["file_county_code", "alert_id", "alert_county_code", "id_number_shown"])
     summary = validate_frame(frame, published_workbooks_suite(), "county_workbooks")
     text = validate_frame(pd.DataFrame({"cell": cells}, dtype="object"), published_text_suite(), "workbook_text")

@@ -14,6 +14,9 @@ select
     '{{ var("month") }}' as month,
     previous_month.category as previous_category,
     this_month.category,
+    case when previous_month.category is not null then {{ category_label('previous_month.category') }} end
+        as previous_category_label,
+    case when this_month.category is not null then {{ category_label('this_month.category') }} end as category_label,
     case
         when previous_month.category is null then 'entered'
         when this_month.category is null then 'left'

@@ -1,0 +1,233 @@
+"""What the departments and the city get (domain.md): one workbook per department with its
+alerts across all counties, one workbook for 市民政局 with the month's counts, a chart, the
+alerts the city takes up (无法联系 twice) and those whose person has no known county; and the
+month's entries, exits and category changes per county for the national platform."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import xlsxwriter
+
+from publication.workbooks import ALERT_COLUMNS, to_workbook_row
+from reference import SEEDS_DIR, counties
+
+DEPARTMENT_FOLDER = "部门"
+CITY_FOLDER = "市级"
+PLATFORM_FOLDER = "国家平台上报"
+ALERT_TYPES = [("P", "政策落实不到位"), ("N", "未纳入救助"), ("U", "急难"), ("S", "监督核查")]
+# The national platform's batch-import template is not public here: these columns are the
+# fields domain.md names (placeholder until the platform's own template is loaded).
+PLATFORM_COLUMNS = ["区县代码", "区县", "姓名", "身份证号", "变动类型", "原类别", "现类别", "变动月份", "说明"]
+CHANGE_LABELS = {"entered": "新纳入", "left": "退出", "changed": "类别变更"}
+
+
+def departments() -> list[str]:
+    """The departments the notice pushes warnings to (seed departments)."""
+    with open(SEEDS_DIR / "departments.csv", encoding="utf-8") as f:
+        return [row["department"] for row in csv.DictReader(f)]
+
+
+def month_alerts(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
+    result = con.execute(
+        """
+        SELECT alert_id, alert_type || ' ' || alert_type_name AS alert_type, rule_id || ' ' || rule_name AS rule,
+               alert_type AS type_code, level, department, township, village, household_number, household_key,
+               subject_name, subject_id_number, category_label, evidence, data_as_of, first_alert_month, status,
+               due_date, is_overdue, disposal_record, is_for_city, county_code
+        FROM main.alerts WHERE month = ?
+        ORDER BY county_code NULLS LAST, township NULLS LAST, village NULLS LAST, household_key, rule_id, alert_id
+        """,
+        [month],
+    )
+    columns = [c[0] for c in result.description]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def _formats(workbook: xlsxwriter.Workbook) -> dict:
+    return {
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
+        "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
+        "percent": workbook.add_format({"num_format": "0.0%"}),
+    }
+
+
+def write_alert_sheet(workbook: xlsxwriter.Workbook, name: str, alerts: list[dict], formats: dict) -> None:
+    """Alerts across counties: the county first, then the county workbook's columns (IDs masked,
+    every value as text)."""
+    sheet = workbook.add_worksheet(name)
+    county_names = {code: county for code, county, _ in counties()}
+    headers = ["区县", *ALERT_COLUMNS]
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, header, formats["header"])
+    for r, alert in enumerate(alerts, start=1):
+        values = [county_names.get(alert["county_code"], "区县不明"), *to_workbook_row(alert)]
+        for c, value in enumerate(values):
+            sheet.write_string(r, c, str(value), formats["wrap"] if headers[c] == "预警依据" else None)
+    sheet.autofilter(0, 0, max(len(alerts), 1), len(headers) - 1)
+    sheet.freeze_panes(1, 2)
+    sheet.set_column(0, 1, 16)
+    sheet.set_column(3, 3, 22)
+    sheet.set_column(headers.index("预警依据"), headers.index("预警依据"), 60)
+
+
+def write_department_workbook(path: Path, department: str, month: str, alerts: list[dict]) -> None:
+    workbook = xlsxwriter.Workbook(str(path))
+    formats = _formats(workbook)
+    summary = workbook.add_worksheet("汇总")
+    summary.write_string(0, 0, f"{department}低收入人口动态监测预警（{month}，全市）", formats["title"])
+    summary.write_string(1, 0, f"推送本部门的预警：{len(alerts)}条" if alerts else "本月无推送本部门的预警")
+    names = {code: county for code, county, _ in counties()}
+    by_county = Counter(names.get(a["county_code"], "区县不明") for a in alerts)
+    summary.write_string(3, 0, "区县", formats["header"])
+    summary.write_string(3, 1, "条数", formats["header"])
+    for r, (county, count) in enumerate(sorted(by_county.items()), start=4):
+        summary.write_string(r, 0, county)
+        summary.write_number(r, 1, count)
+    summary.set_column(0, 0, 28)
+    write_alert_sheet(workbook, "预警明细", alerts, formats)
+    workbook.close()
+
+
+def county_table(alerts: list[dict]) -> list[list]:
+    """Per county: alerts by type, total, overdue share, disposal share (this episode)."""
+    rows = []
+    for code, name, _ in counties():
+        mine = [a for a in alerts if a["county_code"] == code and a["status"] != "已解除"]
+        by_type = Counter(a["type_code"] for a in mine)
+        overdue = sum(1 for a in mine if a["is_overdue"])
+        disposed = sum(1 for a in mine if a["disposal_record"] and not a["disposal_record"].startswith("上次"))
+        total = len(mine)
+        rows.append(
+            [name, *[by_type.get(t, 0) for t, _ in ALERT_TYPES], total, overdue / total if total else 0.0,
+             disposed / total if total else 0.0]
+        )  # fmt: skip
+    return rows
+
+
+def write_city_workbook(path: Path, month: str, alerts: list[dict]) -> None:
+    """市民政局's overview: counts by county and type (with a chart), by rule and by status,
+    overdue and disposal shares per county; the city's list; the alerts without a county."""
+    workbook = xlsxwriter.Workbook(str(path))
+    formats = _formats(workbook)
+    summary = workbook.add_worksheet("汇总")
+    summary.write_string(0, 0, f"临汾市低收入人口动态监测预警汇总（{month}）", formats["title"])
+    headers = ["区县", *[f"{t} {name}" for t, name in ALERT_TYPES], "合计", "逾期未反馈占比", "已反馈处置占比"]
+    for col, header in enumerate(headers):
+        summary.write_string(2, col, header, formats["header"])
+    table = county_table(alerts)
+    for r, row in enumerate(table, start=3):
+        summary.write_string(r, 0, row[0])
+        for c, value in enumerate(row[1:], start=1):
+            summary.write_number(r, c, value, formats["percent"] if c >= len(headers) - 2 else None)
+    last = 2 + len(table)
+    chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
+    for c, (t, name) in enumerate(ALERT_TYPES, start=1):
+        chart.add_series(
+            {
+                "name": f"{t} {name}",
+                "categories": ["汇总", 3, 0, last, 0],
+                "values": ["汇总", 3, c, last, c],
+            }
+        )
+    chart.set_title({"name": "各区县预警（不含已解除）"})
+    chart.set_y_axis({"name": "条数"})
+    chart.set_size({"width": 760, "height": 340})
+    summary.insert_chart(last + 2, 0, chart)
+    line = last + 22
+    for label, key in (("按预警规则", "rule"), ("按状态", "status"), ("按推送部门", "department")):
+        summary.write_string(line, 0, label, formats["header"])
+        summary.write_string(line, 1, "条数", formats["header"])
+        line += 1
+        for value, count in sorted(Counter(a[key] for a in alerts).items()):
+            summary.write_string(line, 0, str(value))
+            summary.write_number(line, 1, count)
+            line += 1
+        line += 1
+    summary.set_column(0, 0, 26)
+    summary.set_column(1, len(headers) - 1, 14)
+    summary.set_landscape()
+    summary.fit_to_pages(1, 0)
+    write_alert_sheet(workbook, "市级督办", [a for a in alerts if a["is_for_city"]], formats)
+    write_alert_sheet(workbook, "区县不明", [a for a in alerts if a["county_code"] is None], formats)
+    workbook.close()
+
+
+def platform_changes(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
+    """The month's entries, exits and category changes, per person, for the national platform."""
+    result = con.execute(
+        """
+        SELECT coalesce(now.county_code, before.county_code) AS county_code,
+               coalesce(now.person_name, before.person_name) AS person_name,
+               coalesce(now.id_number, before.id_number) AS id_number,
+               changes.change, changes.previous_category_label, changes.category_label
+        FROM main.category_changes AS changes
+        LEFT JOIN main.person_month AS now ON now.person_key = changes.person_key AND now.month = changes.month
+        LEFT JOIN main.person_month AS before
+            ON before.person_key = changes.person_key
+            AND before.month = (SELECT max(month) FROM main.person_month WHERE month < ?)
+        WHERE changes.month = ?
+        ORDER BY 1, 2
+        """,
+        [month, month],
+    )
+    columns = [c[0] for c in result.description]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def write_platform_file(path: Path, county_code: str, county_name: str, month: str, changes: list[dict]) -> None:
+    """The import file of one county: the full ID number, which the platform matches on (this
+    file goes to the platform, not to the county's staff)."""
+    workbook = xlsxwriter.Workbook(str(path))
+    formats = _formats(workbook)
+    sheet = workbook.add_worksheet("变动人员")
+    for col, header in enumerate(PLATFORM_COLUMNS):
+        sheet.write_string(0, col, header, formats["header"])
+    for r, change in enumerate(changes, start=1):
+        values = [
+            county_code,
+            county_name,
+            change["person_name"] or "",
+            change["id_number"] or "",
+            CHANGE_LABELS[change["change"]],
+            change["previous_category_label"] or "",
+            change["category_label"] or "",
+            month,
+            "" if change["id_number"] else "无有效身份证号，需人工核对",
+        ]
+        for c, value in enumerate(values):
+            sheet.write_string(r, c, value)
+    sheet.set_column(0, len(PLATFORM_COLUMNS) - 1, 16)
+    notes = workbook.add_worksheet("说明")
+    notes.write_string(0, 0, "模板为占位：待国家低收入人口动态监测信息平台的批量导入模板到位后替换（domain.md）。")
+    workbook.close()
+
+
+def write_overviews(con: duckdb.DuckDBPyConnection, month: str, staging: Path) -> list[Path]:
+    """The department workbooks, the city workbook and the platform files, in their folders of
+    the staged month."""
+    alerts = month_alerts(con, month)
+    written = []
+    folder = staging / DEPARTMENT_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for department in departments():
+        path = folder / f"{department}_低收入人口监测预警_{month}.xlsx"
+        write_department_workbook(path, department, month, [a for a in alerts if a["department"] == department])
+        written.append(path)
+    folder = staging / CITY_FOLDER
+    folder.mkdir(exist_ok=True)
+    path = folder / f"市民政局_低收入人口监测预警汇总_{month}.xlsx"
+    write_city_workbook(path, month, alerts)
+    written.append(path)
+    folder = staging / PLATFORM_FOLDER
+    folder.mkdir(exist_ok=True)
+    changes = platform_changes(con, month)
+    for code, name, _ in counties():
+        path = folder / f"{code}_{name}_低收入人口变动_{month}.xlsx"
+        write_platform_file(path, code, name, month, [c for c in changes if c["county_code"] == code])
+        written.append(path)
+    return written
