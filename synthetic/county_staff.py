@@ -63,3 +63,43 @@ def return_workbook(
         sheet.append(row)
     returned.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(returned)
+
+
+def return_month(published: Path, landing: Path, back_in: str, seed: int = 5, share: float = 0.5) -> int:
+    """Every county sends its workbook of `published` back in `back_in`, about `share` of its
+    alerts disposed with a status drawn from the list and a date of the month typed as text.
+    Returns the number of rows disposed."""
+    import random
+
+    rng = random.Random(seed)
+    year, month = (int(x) for x in back_in.split("-"))
+    statuses = ["已核实属实", "已核实不属实", "已落实救助", "无法联系"]
+    disposed = 0
+    for path in sorted(published.glob("14*_*.xlsx")):
+        sheet = openpyxl.load_workbook(path, read_only=True)["预警明细"]
+        ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row and row[0]]
+        chosen = {
+            alert_id: Disposal(rng.choice(statuses), rng.choice([f"{year}.{month}.{day}", f"{month}月{day}日"]))
+            for alert_id in ids
+            if rng.random() < share
+            for day in [rng.randint(20, 28)]
+        }
+        return_workbook(path, landing / back_in / "county_feedback" / f"{path.stem}_反馈.xlsx", chosen)
+        disposed += len(chosen)
+    return disposed
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m synthetic.county_staff", description=return_month.__doc__)
+    parser.add_argument("--published", required=True, help="the month's output folder, e.g. data/output/2023-06")
+    parser.add_argument("--landing", required=True, help="the landing root, e.g. data/demo/landing")
+    parser.add_argument("--back-in", required=True, help="the month the workbooks come back, e.g. 2023-07")
+    args = parser.parse_args(argv)
+    rows = return_month(Path(args.published), Path(args.landing), args.back_in)
+    print(f"{rows} alerts disposed in the returned workbooks under {args.landing}/{args.back_in}/county_feedback")
+
+
+if __name__ == "__main__":
+    main()

@@ -71,3 +71,25 @@ def test_an_open_alert_without_a_disposal_is_overdue_and_due_dates_count_from_pu
     assert overdue[1] > 0 and overdue[0] == overdue[1], "June's alerts, due in July, nothing returned"
     new_due = con.execute("SELECT min(due_date) FROM main.alerts WHERE status = '新增'").fetchall()[0][0]
     assert new_due.isoformat() > "2023-08-10", "July's new alerts count from July's publication"
+
+
+def test_the_department_and_city_workbooks_add_up_to_the_county_files(july):
+    _, con, run = july
+    folder = run.output / JULY
+
+    def ids(path, sheet="预警明细"):
+        return fastexcel.read_excel(str(path)).load_sheet(sheet, dtypes="string").to_polars()["预警编号"].to_list()
+
+    in_counties = {a for path in folder.glob("14*_*.xlsx") for a in ids(path)}
+    in_departments = [a for path in (folder / "部门").glob("*.xlsx") for a in ids(path)]
+    assert len(list((folder / "部门").glob("*.xlsx"))) == 8
+    unknown = {a for (a,) in con.execute("SELECT alert_id FROM main.alerts WHERE county_code IS NULL").fetchall()}
+    assert len(in_departments) == len(set(in_departments)), "each alert in one department's workbook"
+    assert set(in_departments) == in_counties | unknown
+    city = next((folder / "市级").glob("*.xlsx"))
+    table = fastexcel.read_excel(str(city)).load_sheet("汇总", header_row=2).to_polars().head(17)
+    open_alerts = con.execute(
+        "SELECT count(*) FROM main.alerts WHERE status <> '已解除' AND county_code IS NOT NULL"
+    ).fetchall()[0][0]
+    assert int(table["合计"].sum()) == open_alerts
+    assert set(ids(city, "区县不明")) == unknown

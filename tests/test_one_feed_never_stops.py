@@ -39,6 +39,18 @@ def break_the_delivery(folder):
     workbook.save(folder / "rural_monitoring.xlsx")
 
 
+def return_july_workbook_again(month_runs, landing):
+    """The third month of the disposal loop: the county that returned June's workbook cannot
+    reach the same person again, and says so on July's workbook in August."""
+    from synthetic.county_staff import Disposal, return_workbook
+
+    returned = month_runs["returned"]
+    unreachable = next(a for a, d in returned.disposals.items() if d.status == "无法联系")
+    july = next((month_runs["2023-07"].output / "2023-07").glob(f"{returned.county_code}_*.xlsx"))
+    feedback = landing / AUGUST / "county_feedback" / july.name
+    return_workbook(july, feedback, {unreachable: Disposal("无法联系", "2023.8.21")})
+
+
 @pytest.fixture(scope="module")
 def august(city, month_runs, tmp_path_factory):
     work = tmp_path_factory.mktemp("august")
@@ -47,6 +59,7 @@ def august(city, month_runs, tmp_path_factory):
     break_the_delivery(landing / AUGUST)
     warehouse = work / "warehouse.duckdb"
     shutil.copy(month_runs["2023-07"].warehouse, warehouse)
+    return_july_workbook_again(month_runs, landing)
     code, out, err = run_monthly_command(landing, AUGUST, warehouse, work / "out")
     con = duckdb.connect(str(warehouse), read_only=True)
     yield code, out, err, con, work / "out" / AUGUST, month_runs["2023-07"].warehouse
@@ -150,3 +163,23 @@ def test_a_county_whose_roster_file_did_not_come_keeps_its_previous_roster(augus
     summary = fastexcel.read_excel(str(next(folder.glob("141082_*.xlsx")))).load_sheet("汇总", header_row=None)
     text = "\n".join(v for c in summary.to_polars().columns for v in summary.to_polars()[c].drop_nulls().cast(str))
     assert "低保对象花名册：霍州市本月未交付，沿用其上次交付的数据" in text
+
+
+def test_the_third_month_of_the_disposal_loop(august, month_runs):
+    """无法联系 in a second month sends the alert to the city list; an alert closed in July on
+    the same evidence is not published again."""
+    _, _, _, con, folder, _ = august
+    returned = month_runs["returned"]
+    unreachable = next(a for a, d in returned.disposals.items() if d.status == "无法联系")
+    closed = [a for a, d in returned.disposals.items() if d.status in ("已核实不属实", "已落实救助")]
+    city = dict(
+        con.execute("SELECT alert_id, is_for_city FROM main.alerts WHERE alert_id = ?", [unreachable]).fetchall()
+    )
+    raised = {a for (a,) in con.execute("SELECT alert_id FROM main.alerts_raised").fetchall()}
+    if unreachable in raised:
+        assert city == {unreachable: True}
+        sheet = fastexcel.read_excel(str(next((folder / "市级").glob("*.xlsx")))).load_sheet("市级督办").to_polars()
+        assert unreachable in sheet["预警编号"].to_list()
+    published = {a for (a,) in con.execute("SELECT alert_id FROM main.alerts").fetchall()}
+    still_closed = [a for a in closed if a in raised]
+    assert not set(still_closed) & published, "a closed alert on the same evidence is not published again"
