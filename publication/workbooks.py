@@ -111,6 +111,7 @@ def _row_values(alert: dict) -> list:
         (alert["due_date"].isoformat() + (OVERDUE_MARK if alert.get("is_overdue") else ""))
         if alert["due_date"]
         else "",
+        alert.get("disposal_record") or "",
     ]
 
 
@@ -234,6 +235,9 @@ def write_county_workbook(
     sheet.set_column(5, 7, 14)
     sheet.set_column(9, 9, 20)
     sheet.set_column(11, 11, 60)
+    sheet.set_column(12, 13, 12)
+    sheet.set_column(ALERT_COLUMNS.index("处置时限"), ALERT_COLUMNS.index("处置时限"), 20)
+    sheet.set_column(ALERT_COLUMNS.index("已反馈处置"), ALERT_COLUMNS.index("已反馈处置"), 30)
     sheet.set_column(disposal_col, disposal_col + len(DISPOSAL_COLUMNS) - 1, 14, fillable)
     # no password: the lock keeps the published columns as published, not people out
     sheet.protect(

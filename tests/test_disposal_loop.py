@@ -93,3 +93,15 @@ def test_the_department_and_city_workbooks_add_up_to_the_county_files(july):
     ).fetchall()[0][0]
     assert int(table["合计"].sum()) == open_alerts
     assert set(ids(city, "区县不明")) == unknown
+
+
+def test_the_workbook_shows_what_the_county_returned(july):
+    returned, con, run = july
+    workbook = next((run.output / JULY).glob(f"{returned.county_code}_*.xlsx"))
+    sheet = fastexcel.read_excel(str(workbook)).load_sheet("预警明细", dtypes="string").to_polars()
+    shown = dict(zip(sheet["预警编号"].to_list(), sheet["已反馈处置"].to_list(), strict=True))
+    recorded = dict(
+        con.execute("SELECT alert_id, disposal_record FROM main.alerts WHERE disposal_record IS NOT NULL").fetchall()
+    )
+    on_this_file = {a: r for a, r in recorded.items() if a in shown}
+    assert on_this_file and all(shown[a] == r for a, r in on_this_file.items())
