@@ -28,6 +28,7 @@ ALERT = {
             "应急管理局：灾情编号ZQ2023060000002，2023-06-18洪涝；自付26000.5元",
             True,
         ),
+        ("a product name in its own spelling", "低保边缘名册身份证号被Excel转为科学计数法，位数丢失", True),
         ("a category code left in the text", "人社局参保信息：机关事业单位基本养老保险；同时为dibao", False),
         ("an English word", "household income above limit", False),
     ],
