@@ -46,8 +46,9 @@ class LinkageConfig:
 
 
 def id_comparison() -> cl.CustomComparison:
-    """Exact ID; one mistyped or transposed digit within the same region (the guard keeps the
-    costly Damerau-Levenshtein off random pairs, stack-notes.md); same birth date and region."""
+    """Exact ID; one mistyped or transposed digit anywhere, the region digits included (the
+    guard, same region or same birth date, keeps the costly Damerau-Levenshtein off random
+    pairs, stack-notes.md: a single typo leaves one of the two whole); same birth date and region."""
     return cl.CustomComparison(
         output_column_name="id_compare",
         comparison_levels=[
@@ -55,8 +56,9 @@ def id_comparison() -> cl.CustomComparison:
             cll.ExactMatchLevel("id_compare"),
             cll.CustomLevel(
                 "CASE WHEN substr(id_compare_l, 1, 6) = substr(id_compare_r, 1, 6) "
+                "OR substr(id_compare_l, 7, 8) = substr(id_compare_r, 7, 8) "
                 "THEN damerau_levenshtein(id_compare_l, id_compare_r) <= 1 ELSE false END",
-                label_for_charts="one digit off or transposed, same region",
+                label_for_charts="one digit off or transposed, anywhere",
             ),
             cll.CustomLevel(
                 "substr(id_compare_l, 1, 14) = substr(id_compare_r, 1, 14)",

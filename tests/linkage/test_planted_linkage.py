@@ -83,9 +83,9 @@ def planted(pipeline_run, tmp_path_factory):
     shutil.copy(pipeline_run.warehouse, work / "w.duckdb")
     con = duckdb.connect(str(work / "w.duckdb"))
     truth_dir = pipeline_run.month.truth_dir
-    chosen = _people_with_unique_names(truth_dir, con)[:4]
-    assert len(chosen) == 4, "the generated month has people to plant cases on"
-    homophone, transposed, fifteen, excel = chosen
+    chosen = _people_with_unique_names(truth_dir, con)[:5]
+    assert len(chosen) == 5, "the generated month has people to plant cases on"
+    homophone, transposed, fifteen, excel, region = chosen
 
     def swap(idn: str) -> str:
         i = next(i for i in (14, 15, 13, 12) if idn[i] != idn[i + 1])
@@ -97,6 +97,8 @@ def planted(pipeline_run, tmp_path_factory):
 
     typo = homophone["id_number"][:15] + str((int(homophone["id_number"][15]) + 3) % 10) + homophone["id_number"][16:]
     fifteen_digit = fifteen["id_number"][:6] + fifteen["id_number"][8:17]
+    # a typo in the region digits (issue 14: recall 0.13-0.20 when "one digit off" needed the region)
+    region_typo = region["id_number"][:4] + str((int(region["id_number"][4]) + 5) % 10) + region["id_number"][5:]
     rows = [
         _visit(con, "homophone", sound_alike(homophone["name"]), typo, homophone["county_code"], homophone["sex"]),
         _visit(
@@ -116,6 +118,7 @@ def planted(pipeline_run, tmp_path_factory):
             excel["county_code"],
             excel["sex"],
         ),
+        _visit(con, "region", region["name"], region_typo, region["county_code"], region["sex"]),
     ]
     # Namesakes: two people named 王伟, born the same day in the same county, each on the
     # 医保 roster with a valid ID; and a 走访 record without an ID that fits both.
@@ -133,6 +136,7 @@ def planted(pipeline_run, tmp_path_factory):
         PlantedCase("the old 15-digit ID", "planted-fifteen", fifteen["id_number"]),
         PlantedCase("an ID turned into 1.41002E+17 by Excel", "planted-excel", excel["id_number"]),
         PlantedCase("a record fitting two namesakes alike joins neither", "planted-fits-both-twins", None),
+        PlantedCase("a mistyped digit in the ID's region code", "planted-region", region["id_number"]),
     ]
     yield truth_dir, con, cases, twins
     con.close()
@@ -152,7 +156,7 @@ def test_the_pairwise_f1_holds_its_floor(planted):
     assert scores.precision >= 0.999 and scores.f1 >= 0.99, scores
 
 
-@pytest.mark.parametrize("index", range(5), ids=lambda i: f"case{i}")
+@pytest.mark.parametrize("index", range(6), ids=lambda i: f"case{i}")
 def test_a_planted_case_links_as_it_must(planted, index):
     _, con, cases, _ = planted
     case = cases[index]
