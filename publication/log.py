@@ -10,10 +10,6 @@ import duckdb
 
 from reference import month_end, rule_threshold
 
-# A run this long after the month end replays history: its due dates count from the expected
-# publication day, not from the day someone replays it.
-LIVE_RUN_DAYS = 62
-
 
 def publication_day(con: duckdb.DuckDBPyConnection, month: str, today: date) -> date:
     """The day due dates count from and disposals may not precede: the month's first publication
@@ -30,7 +26,8 @@ def publication_day(con: duckdb.DuckDBPyConnection, month: str, today: date) -> 
         if first and first[0][0] is not None:
             return first[0][0]
     end = month_end(month)
-    if end < today <= end + timedelta(days=LIVE_RUN_DAYS):
+    # a run long after the month end replays history: not the day someone replays it
+    if end < today <= end + timedelta(days=int(rule_threshold("live_run_days"))):
         return today
     return end + timedelta(days=int(rule_threshold("publication_day_of_month")))
 

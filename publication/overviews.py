@@ -18,11 +18,17 @@ from reference import SEEDS_DIR, counties
 DEPARTMENT_FOLDER = "部门"
 CITY_FOLDER = "市级"
 PLATFORM_FOLDER = "国家平台上报"
-ALERT_TYPES = [("P", "政策落实不到位"), ("N", "未纳入救助"), ("U", "急难"), ("S", "监督核查")]
 # The national platform's batch-import template is not public here: these columns are the
 # fields domain.md names (placeholder until the platform's own template is loaded).
 PLATFORM_COLUMNS = ["区县代码", "区县", "姓名", "身份证号", "变动类型", "原类别", "现类别", "变动月份", "说明"]
 CHANGE_LABELS = {"entered": "新纳入", "left": "退出", "changed": "类别变更"}
+
+
+def alert_types() -> list[tuple[str, str]]:
+    """The alert types of the rule catalogue (seed alert_rules), in the notice's order P N U S."""
+    with open(SEEDS_DIR / "alert_rules.csv", encoding="utf-8") as f:
+        types = {row["alert_type"]: row["alert_type_name"] for row in csv.DictReader(f)}
+    return sorted(types.items(), key=lambda t: "PNUS".index(t[0]) if t[0] in "PNUS" else 9)
 
 
 def departments() -> list[str]:
@@ -95,7 +101,7 @@ def write_department_workbook(path: Path, department: str, month: str, alerts: l
 
 def county_table(alerts: list[dict]) -> list[list]:
     """Per county: alerts by type, total, overdue share, disposal share (this episode)."""
-    rows = []
+    rows, types = [], alert_types()
     for code, name, _ in counties():
         mine = [a for a in alerts if a["county_code"] == code and a["status"] != "已解除"]
         by_type = Counter(a["type_code"] for a in mine)
@@ -103,7 +109,7 @@ def county_table(alerts: list[dict]) -> list[list]:
         disposed = sum(1 for a in mine if a["disposal_record"] and not a["disposal_record"].startswith("上次"))
         total = len(mine)
         rows.append(
-            [name, *[by_type.get(t, 0) for t, _ in ALERT_TYPES], total, overdue / total if total else 0.0,
+            [name, *[by_type.get(t, 0) for t, _ in types], total, overdue / total if total else 0.0,
              disposed / total if total else 0.0]
         )  # fmt: skip
     return rows
@@ -116,7 +122,7 @@ def write_city_workbook(path: Path, month: str, alerts: list[dict]) -> None:
     formats = _formats(workbook)
     summary = workbook.add_worksheet("汇总")
     summary.write_string(0, 0, f"临汾市低收入人口动态监测预警汇总（{month}）", formats["title"])
-    headers = ["区县", *[f"{t} {name}" for t, name in ALERT_TYPES], "合计", "逾期未反馈占比", "已反馈处置占比"]
+    headers = ["区县", *[f"{t} {name}" for t, name in alert_types()], "合计", "逾期未反馈占比", "已反馈处置占比"]
     for col, header in enumerate(headers):
         summary.write_string(2, col, header, formats["header"])
     table = county_table(alerts)
@@ -126,7 +132,7 @@ def write_city_workbook(path: Path, month: str, alerts: list[dict]) -> None:
             summary.write_number(r, c, value, formats["percent"] if c >= len(headers) - 2 else None)
     last = 2 + len(table)
     chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
-    for c, (t, name) in enumerate(ALERT_TYPES, start=1):
+    for c, (t, name) in enumerate(alert_types(), start=1):
         chart.add_series(
             {
                 "name": f"{t} {name}",
