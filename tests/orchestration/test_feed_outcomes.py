@@ -25,6 +25,9 @@ TEKUN_HEADER, EXITS_HEADER = header("civil_tekun"), header("civil_exits")
         ("an unreadable workbook is turned away with its file and rule", "civil_visits",
          {"civil_visits.xlsx": "PK not a workbook"}, DeliveryStatus.REJECTED, "civil_visits.xlsx: unreadable_xlsx"),
         ("no file at all is missing", "civil_exits", {}, DeliveryStatus.MISSING, ""),
+        ("a delivery whose every row is quarantined is turned away, not a quiet month", "civil_exits",
+         {"civil_exits.csv": EXITS_HEADER + "太原市,张三,,低保,2023-06-03,其他,100\n合计,1人,,,,,\n"},
+         DeliveryStatus.REJECTED, "rows was quarantined"),
     ],
 )  # fmt: skip
 def test_a_delivery_outcome(tmp_path, description, feed, files, status, reason):
