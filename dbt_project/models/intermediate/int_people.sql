@@ -109,13 +109,7 @@ people as (
 ),
 
 standards as (
-    select
-        county_code,
-        area,
-        monthly_standard_yuan,
-        row_number() over (partition by county_code, area order by effective_date desc) as recency
-    from {{ ref('dibao_standards') }}
-    where effective_date <= {{ month_end() }}
+    select * from {{ ref('int_dibao_standards') }}
 )
 
 select
@@ -125,4 +119,3 @@ from people
 left join standards
     on standards.county_code = people.county_code
     and standards.area = case when people.is_urban then 'urban' else 'rural' end
-    and standards.recency = 1

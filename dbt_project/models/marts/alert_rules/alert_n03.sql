@@ -34,16 +34,7 @@ alone as (
 ),
 
 incomes as (
-    select
-        records.person_key,
-        sum(
-            case when hrss.insurance_status is distinct from '终止参保' then coalesce(hrss.monthly_pension, 0) else 0 end
-            + case when coalesce(hrss.insurance_status, '参保缴费') = '参保缴费'
-                then coalesce(hrss.monthly_contribution_base, 0) else 0 end
-        ) as monthly_income
-    from {{ ref('int_person_records') }} as records
-    inner join {{ ref('stg_hrss_insurance') }} as hrss using (record_id)
-    group by records.person_key
+    select * from {{ ref('int_person_hrss_incomes') }}
 ),
 
 verified_incomes as (

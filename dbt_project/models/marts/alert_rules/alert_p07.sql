@@ -13,13 +13,7 @@ with tekun as (
 ),
 
 standards as (
-    select
-        county_code,
-        area,
-        monthly_standard_yuan,
-        row_number() over (partition by county_code, area order by effective_date desc) as recency
-    from {{ ref('dibao_standards') }}
-    where effective_date <= {{ month_end() }}
+    select * from {{ ref('int_dibao_standards') }}
 ),
 
 checked as (
@@ -35,7 +29,6 @@ checked as (
     inner join standards
         on standards.county_code = tekun.county_code
         and standards.area = tekun.area
-        and standards.recency = 1
     inner join {{ ref('int_person_categories') }} as pm on pm.person_key = tekun.person_key
     where pm.death_date is null or pm.death_date > {{ month_end() }}
 )

@@ -14,13 +14,7 @@ with rosters as (
 ),
 
 standards as (
-    select
-        county_code,
-        area,
-        monthly_standard_yuan,
-        row_number() over (partition by county_code, area order by effective_date desc) as recency
-    from {{ ref('dibao_standards') }}
-    where effective_date <= {{ month_end() }}
+    select * from {{ ref('int_dibao_standards') }}
 ),
 
 roster_households as (
@@ -35,7 +29,6 @@ roster_households as (
     inner join standards
         on standards.county_code = rosters.county_code
         and standards.area = rosters.area
-        and standards.recency = 1
     inner join {{ ref('int_person_categories') }} as pm on pm.person_key = rosters.person_key
     inner join {{ ref('int_household_categories') }} as hm using (household_key)
     group by hm.head_person_key, rosters.county_code, rosters.household_number
