@@ -19,7 +19,7 @@ import duckdb
 import openpyxl
 import pyarrow as pa
 
-from reference import NO_VALID_ID, mask_id, month_end
+from reference import NO_VALID_ID, mask_id, month_end, table_exists
 
 FEEDBACK_FOLDER = "county_feedback"
 DISPOSAL_STATUSES = ("已核实属实", "已核实不属实", "已落实救助", "无法联系")
@@ -158,7 +158,7 @@ def parse_disposal_date(value: object, received_month: str) -> date | None:
 
 def published_alerts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, PublishedAlert]:
     """The alerts published up to the month, with what a returned row is checked against."""
-    if not _exists(con, "main", "alert_history"):
+    if not table_exists(con, "main", "alert_history"):
         return {}
     rows = con.execute(
         """
@@ -177,7 +177,7 @@ def published_alerts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, Pu
         [month],
     ).fetchall()
     published = {}
-    if _exists(con, "main", "publication_log"):
+    if table_exists(con, "main", "publication_log"):
         query = "SELECT month, arg_min(published_on, version) FROM main.publication_log GROUP BY month"
         published = {m: d for m, d in con.execute(query).fetchall() if d is not None}
     out = {}
@@ -186,11 +186,6 @@ def published_alerts(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, Pu
         counties = [county, *[c for c in (also or "").split(",") if c]]
         out[alert_id] = PublishedAlert(counties, first, rule, mask_id(id_number) or NO_VALID_ID)
     return out
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
-    return con.execute(query, [schema, table]).fetchall()[0][0] > 0
 
 
 def file_county(path: Path, rows: list[ReturnedRow], alerts: dict[str, PublishedAlert]) -> str | None:

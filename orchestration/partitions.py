@@ -9,7 +9,7 @@ from datetime import date
 from dagster import BetaWarning, MonthlyPartitionsDefinition, PreviewWarning, TimeWindowPartitionMapping
 
 from ingestion.landing import MONTH_FOLDER
-from reference import next_month, previous_month
+from reference import next_month, previous_month, table_exists
 
 # allow_nonexistent_upstream_partitions (beta) and partitioned asset checks (preview) are what
 # the first month and the per-month gate need; the warnings say so on every import.
@@ -56,10 +56,7 @@ class MonthOrderError(RuntimeError):
 
 def months_run(con) -> list[str]:
     """Months whose people and alerts this warehouse holds (main.person_month keeps every month)."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'person_month'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, "main", "person_month"):
         return []
     return [m for (m,) in con.execute("SELECT DISTINCT month FROM main.person_month ORDER BY month").fetchall()]
 

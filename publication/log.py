@@ -8,17 +8,14 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
-from reference import month_end, rule_threshold
+from reference import month_end, rule_threshold, table_exists
 
 
 def publication_day(con: duckdb.DuckDBPyConnection, month: str, today: date) -> date:
     """The day due dates count from and disposals may not precede: the month's first publication
     if there was one; else today for a live run; else, for a replay of an old month, the
     expected day (threshold publication_day_of_month of the next month)."""
-    logged = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'publication_log'"
-    ).fetchall()[0][0]
-    if logged:
+    if table_exists(con, "main", "publication_log"):
         con.execute("ALTER TABLE main.publication_log ADD COLUMN IF NOT EXISTS published_on DATE")
         first = con.execute(
             "SELECT published_on FROM main.publication_log WHERE month = ? ORDER BY version LIMIT 1", [month]

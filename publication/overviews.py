@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-from publication.workbooks import ALERT_COLUMNS, to_workbook_row
+from publication.workbooks import ALERT_COLUMNS, alert_rows, to_workbook_row
 from reference import SEEDS_DIR, counties
 
 DEPARTMENT_FOLDER = "部门"
@@ -35,22 +35,6 @@ def departments() -> list[str]:
     """The departments the notice pushes warnings to (seed departments)."""
     with open(SEEDS_DIR / "departments.csv", encoding="utf-8") as f:
         return [row["department"] for row in csv.DictReader(f)]
-
-
-def month_alerts(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
-    result = con.execute(
-        """
-        SELECT alert_id, alert_type || ' ' || alert_type_name AS alert_type, rule_id || ' ' || rule_name AS rule,
-               alert_type AS type_code, level, department, township, village, household_number, household_key,
-               subject_name, subject_id_number, category_label, evidence, data_as_of, first_alert_month, status,
-               due_date, is_overdue, disposal_record, is_for_city, county_code
-        FROM main.alerts WHERE month = ?
-        ORDER BY county_code NULLS LAST, township NULLS LAST, village NULLS LAST, household_key, rule_id, alert_id
-        """,
-        [month],
-    )
-    columns = [c[0] for c in result.description]
-    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
 
 def _formats(workbook: xlsxwriter.Workbook) -> dict:
@@ -216,7 +200,7 @@ def write_platform_file(path: Path, county_code: str, county_name: str, month: s
 def write_overviews(con: duckdb.DuckDBPyConnection, month: str, staging: Path) -> list[Path]:
     """The department workbooks, the city workbook and the platform files, in their folders of
     the staged month."""
-    alerts = month_alerts(con, month)
+    alerts = alert_rows(con, month)
     written = []
     folder = staging / DEPARTMENT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ import xlsxwriter
 from expectations.suites import published_text_suite, published_workbooks_suite
 from expectations.validate import validate_frame
 from ingestion.feedback import DISPOSAL_STATUSES
-from reference import NO_VALID_ID, counties, mask_id, mask_id_shapes
+from reference import NO_VALID_ID, counties, mask_id, mask_id_shapes, table_exists
 
 OVERDUE_MARK = "（已逾期）"
 ALERT_COLUMNS = [
@@ -66,10 +66,10 @@ def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
         SELECT alert_id, alert_type || ' ' || alert_type_name AS alert_type, rule_id || ' ' || rule_name AS rule,
                level, department, township, village, household_number, household_key, subject_name,
                subject_id_number, category_label, evidence, data_as_of, first_alert_month, status, due_date,
-               is_overdue, disposal_record, county_code, also_county_codes
+               is_overdue, disposal_record, is_for_city, alert_type AS type_code, county_code, also_county_codes
         FROM main.alerts
         WHERE month = ?
-        ORDER BY county_code, township NULLS LAST, village NULLS LAST, household_key, rule_id, alert_id
+        ORDER BY county_code NULLS LAST, township NULLS LAST, village NULLS LAST, household_key, rule_id, alert_id
         """,
         [month],
     )
@@ -267,10 +267,7 @@ def write_problems_sheet(workbook: xlsxwriter.Workbook, problems: list[tuple], h
 
 
 def feedback_problems(con: duckdb.DuckDBPyConnection, month: str, county_code: str) -> list[tuple]:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'feedback_problems'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, "raw", "feedback_problems"):
         return []
     return con.execute(
         "SELECT source_file, source_row, alert_id, reason FROM raw.feedback_problems "

@@ -99,3 +99,9 @@ def rule_threshold(name: str) -> float:
             if row["threshold_name"] == name:
                 return float(row["value"])
     raise KeyError(f"no threshold {name!r} in {SEEDS_DIR / 'rule_thresholds.csv'}")
+
+
+def table_exists(con, schema: str, table: str) -> bool:
+    """Whether the warehouse holds schema.table yet (a first month has no history)."""
+    query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+    return con.execute(query, [schema, table]).fetchall()[0][0] > 0
