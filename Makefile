@@ -40,9 +40,11 @@ test: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.pipeline --people $(SIZE) $(if $(BASELINE),--baseline)
 
-NOISE ?= 0.5,1,2
+NOISE ?= 1
+SEEDS ?= 7,11
+PROFILES ?= default,stress
 evaluate: $(INSTALLED)
-	$(BIN)/python -m bench.linkage_eval --people $(SIZE) --noise $(NOISE)
+	$(BIN)/python -m bench.linkage_eval --people $(SIZE) --noise $(NOISE) --seeds $(SEEDS) --profiles $(PROFILES)
 
 dev: $(INSTALLED)
 	$(BIN)/dagster dev

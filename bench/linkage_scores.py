@@ -11,7 +11,8 @@ import duckdb
 # delivered record is, keyed as lnk_person_records keys it.
 TRUTH_RECORDS_SQL = """
     SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month,
-           feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid, id_noise, name_noise
+           feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid, id_noise, name_noise,
+           phone_noise, place_noise
     FROM read_csv(?, all_varchar = true, filename = true)
 """
 

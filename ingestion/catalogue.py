@@ -98,6 +98,7 @@ class PersonRole:
     id_number: str
     sex: str | None = None
     phone: str | None = None
+    birth_date: str | None = None  # a column stating the birth date itself (compared when the ID is damaged)
     id_often_blank: bool = False  # feeds.md: "身份证号 (often blank)" for visits and reports
     place: Place | None = None
     household: str | None = None  # SQL naming the roster household of the row

@@ -35,6 +35,14 @@ _OTHER_SOURCES = """
         meta:
           dagster:
             asset_key: ["linkage", "record_person"]
+      - name: person_key_origins
+        description: >
+          One row per person key that took over from a key the person was known by before
+          (first seen without a valid ID, then linked to their ID) and month: the key their
+          alerts stay identified by.
+        meta:
+          dagster:
+            asset_key: ["linkage", "person_key_origins"]
 
   - name: reference
     description: Reference tables written by Python assets.
@@ -87,6 +95,7 @@ def _role(feed: Feed, role: PersonRole) -> dict:
     optional = {
         "sex": role.sex,
         "phone": role.phone,
+        "birth_date": role.birth_date,
         "place": role.place and str(role.place),
         "household": role.household,
         "age_hint": role.age_hint and str(role.age_hint),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import numpy as np
 import polars as pl
 
 from linkage.model import LinkageConfig
@@ -18,6 +19,42 @@ def _odds(p: float) -> float:
     return math.inf if p >= 1.0 else p / (1.0 - p)
 
 
+def _share_step(factor_sums: np.ndarray, share: float, n_units: int) -> float:
+    """One expectation-maximisation step of the share: the mean posterior that a record is
+    somebody known by ID, given the share so far (an infinite factor counts as certain)."""
+    nobody = n_units * (1 - share) / share
+    with np.errstate(invalid="ignore"):
+        posterior = np.where(np.isinf(factor_sums), 1.0, factor_sums / (factor_sums + nobody))
+    return float(posterior.mean()) if len(factor_sums) else share
+
+
+def estimate_linked_shares(
+    factor_sums: dict[str, float], registers: dict[str, str], n_units: int, config: LinkageConfig
+) -> dict[str, float]:
+    """Share s of each register's records without a valid ID that belong to somebody known by
+    a valid ID this month, the rest being people no register knows by ID: expectation
+    maximisation of the mixture weight, city-wide first (pulled towards config.linked_share),
+    then per register (feed and role, pulled towards the city's share), each by
+    `config.share_prior_records` pseudo-records, so that a handful of records does not swing
+    a share to 0 or 1. `factor_sums`: per
+    record, the sum of its candidates' Bayes factors (records without candidates count 0)."""
+    lo, hi = config.linked_share_bounds
+    k = config.share_prior_records
+
+    def estimate(values: np.ndarray, prior: float) -> float:
+        share = prior
+        for _ in range(config.share_iterations):
+            share = (_share_step(values, share, n_units) * len(values) + k * prior) / (len(values) + k)
+            share = min(max(share, lo), hi)
+        return share
+
+    city = estimate(np.array([factor_sums.get(r, 0.0) for r in registers], dtype=float), config.linked_share)
+    by_register: dict[str, list[float]] = defaultdict(list)
+    for record, register in registers.items():
+        by_register[register].append(factor_sums.get(record, 0.0))
+    return {register: estimate(np.array(sums, dtype=float), city) for register, sums in by_register.items()}
+
+
 def assign_people(
     std: pl.DataFrame,
     unresolved: pl.DataFrame,
@@ -26,11 +63,13 @@ def assign_people(
     prior: float = 1e-5,
     n_units: int = 100_000,
     remembered: dict[str, str] | None = None,
+    shares: dict[str, float] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(person_record_id -> person_key, match_probability, match_method; the pairs to review).
 
-    A record without a valid ID belongs to one of the n units or, with probability
-    1 - config.linked_share, to none of them. Splink's pairwise probability assumes the
+    A record without a valid ID belongs to one of the n units or, with probability 1 - s, to
+    none of them, s being its register's linked share this month (estimate_linked_shares,
+    written into `shares` when a dict is passed). Splink's pairwise probability assumes the
     *expected* crowd of look-alikes (prior 1/n); here each record is weighed against the
     look-alikes it actually has: P(unit k) = BF_k / (sum of its candidates' BF + n(1-s)/s),
     where BF is the pair's Bayes factor (its odds over the prior odds).
@@ -65,10 +104,24 @@ def assign_people(
             review.append((left, right, prob))
 
     prior_odds = _odds(prior)
-    nobody = n_units * (1 - config.linked_share) / config.linked_share
+    factors_of = {
+        record: [(_odds(p) / prior_odds, unit) for p, unit in scored] for record, scored in candidates.items()
+    }
+    register_of = {
+        "rec:" + rid: register
+        for rid, register in unresolved.select(
+            "person_record_id", pl.concat_str("feed_code", "role", separator=":")
+        ).iter_rows()
+    }
+    estimated = estimate_linked_shares(
+        {record: sum(bf for bf, _ in factors) for record, factors in factors_of.items()}, register_of, n_units, config
+    )
+    if shares is not None:
+        shares.update(estimated)
     best_id: dict[str, tuple[float, str]] = {}
-    for record, scored in candidates.items():
-        factors = [(_odds(p) / prior_odds, unit) for p, unit in scored]
+    for record, factors in factors_of.items():
+        share = estimated.get(register_of.get(record, ""), config.linked_share)
+        nobody = n_units * (1 - share) / share
         certain = [unit for bf, unit in factors if math.isinf(bf)]
         if certain:  # a reviewer said so, or the model saturated
             posterior = [(1.0 / len(certain) if math.isinf(bf) else 0.0, unit) for bf, unit in factors]

@@ -25,7 +25,7 @@ import polars as pl
 
 from linkage.decision import assign_people
 from linkage.errors import ModelMissingError
-from linkage.key_memory import remember_links, remembered_links
+from linkage.key_memory import follow_key_moves, remember_links, remembered_links
 from linkage.model import MODEL_PATH, LinkageConfig
 from linkage.review import apply_decisions, export_review, read_decisions, review_table
 from linkage.scoring import PAIR_SCHEMA, score_pairs
@@ -49,6 +49,8 @@ class LinkageReport:
     pairs_for_review: int = 0
     decisions_applied: int = 0
     seconds_predict: float = 0.0
+    keys_moved: int = 0  # people first seen without an ID whose ID appeared (linkage.person_key_origins)
+    lowest_linked_share: float = 1.0  # of the registers' estimated shares (linkage.linked_shares)
 
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
@@ -58,6 +60,18 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) 
         con.execute(f"CREATE OR REPLACE TABLE linkage.{name} AS SELECT * FROM linkage_frame")  # trusted names only
     finally:
         con.unregister("linkage_frame")
+
+
+def linked_shares_table(unresolved: pl.DataFrame, shares: dict[str, float]) -> pl.DataFrame:
+    """Per register (feed:role): its records without a valid ID this month and the share of
+    them estimated to belong to somebody known by ID (for analysts: a register whose share
+    falls month on month is delivering people nobody else knows, or damaging its IDs more)."""
+    counts = unresolved.group_by(pl.concat_str("feed_code", "role", separator=":").alias("register")).len("records")
+    estimated = pl.DataFrame(
+        {"register": list(shares), "linked_share": list(shares.values())},
+        schema={"register": pl.String, "linked_share": pl.Float64},
+    )
+    return counts.join(estimated, on="register", how="left").sort("register")
 
 
 def link_records(
@@ -83,12 +97,15 @@ def link_records(
     seconds = time.perf_counter() - started
     pairs, applied = apply_decisions(scored, units, decisions)
     remembered = remembered_links(con, month, units, decisions)
+    shares: dict[str, float] = {}
     assigned, review = assign_people(
-        std, unresolved, pairs, config, prior_match_probability(units), len(units), remembered
+        std, unresolved, pairs, config, prior_match_probability(units), len(units), remembered, shares
     )
     write_table(con, "record_person", assigned)
+    write_table(con, "linked_shares", linked_shares_table(unresolved, shares))
     if month is not None:
         remember_links(con, month, units, assigned)
+    moved = follow_key_moves(con, month, units, assigned)
     write_table(con, "review_pairs", review_table(review, scored, units))
     count = dict(assigned.group_by("match_method").len().iter_rows())
     return LinkageReport(
@@ -102,4 +119,6 @@ def link_records(
         pairs_for_review=review.unique(["unit_id_l", "unit_id_r"]).height,
         decisions_applied=applied,
         seconds_predict=seconds,
+        keys_moved=moved,
+        lowest_linked_share=min(shares.values(), default=config.linked_share),
     )

@@ -26,9 +26,14 @@ class LinkageConfig:
     match_threshold: float = 0.9  # a record joins a person at or above this posterior
     review_threshold: float = 0.5  # below the match threshold, a record this likely to be someone is reviewed
     # Share of records without a valid ID whose person holds a valid ID in some feed this
-    # month; the rest are people known to no register by ID. On the generator 0.96 (24 of
-    # about 680 damaged records have no other record); 0.9 leaves room for real feeds.
+    # month, the rest being people known to no register by ID: estimated every month per
+    # register (linkage.decision.estimate_linked_shares), starting from linked_share and
+    # pulled towards the city's estimate by share_prior_records pseudo-records; bounded so
+    # that neither a register nobody is ever found in nor one always found settles the question.
     linked_share: float = 0.9
+    linked_share_bounds: tuple[float, float] = (0.05, 0.99)
+    share_prior_records: float = 20.0
+    share_iterations: int = 50
     # Pairwise probability below which a candidate is dropped before the decision: at prior 1/n
     # its Bayes factor is under 0.001 n, against the n(1 - s)/s = 0.11 n people nobody knows.
     candidate_floor: float = 0.001
@@ -41,22 +46,38 @@ class LinkageConfig:
     # A name that no other known person bears counts as this share of a person among them
     # (linkage.scoring.name_frequencies): unseen is not impossible.
     tf_floor_people: float = 0.5
-    # m of a level that no training pair reached (linkage.train.with_unobserved_levels_floored)
+    # m of the ID comparison's disagreeing level when no training pair reached it
     m_unobserved: float = 1e-4
+    # m of disagreeing (the else level) on each comparison other than the ID: how often two
+    # records of one person disagree there, set from how registers go wrong rather than
+    # learnt, because training pairs (blocked on the ID) rarely show it and an m near zero
+    # turns one disagreement into a veto. Placeholders to confirm with the bureau's review
+    # sample; tests/linkage/test_model.py checks that none of them vetoes a match alone.
+    m_disagree: tuple[tuple[str, float], ...] = (
+        ("person_name", 0.01),  # another name on the row: a changed name, a family member's
+        ("birth_date", 0.002),  # a date wrong beyond one slip (a slip is a level of its own)
+        ("sex", 0.002),  # a sex column filled wrongly
+        ("home_region", 0.03),  # registered in another county; a mistyped region digit
+        ("place", 0.05),  # moved since a register last saw the person (feeds.md: addresses lag)
+        ("phone", 0.2),  # numbers change, families share one
+        ("age_hint", 0.02),  # a pupil who started late or repeats a grade
+        ("household", 0.2),  # listed with other people: a household split, a member moved out
+    )
 
 
 def id_comparison() -> cl.CustomComparison:
     """Exact ID; one mistyped or transposed digit anywhere, the region digits included (the
-    guard, same region or same birth date, keeps the costly Damerau-Levenshtein off random
-    pairs, stack-notes.md: a single typo leaves one of the two whole); same birth date and region."""
+    guard keeps the costly Damerau-Levenshtein off random pairs, stack-notes.md: one slip
+    leaves the first ten digits or the last eight whole, or, for a transposition across
+    them, the region); same birth date and region."""
     return cl.CustomComparison(
         output_column_name="id_compare",
         comparison_levels=[
             cll.NullLevel("id_compare"),
             cll.ExactMatchLevel("id_compare"),
             cll.CustomLevel(
-                "CASE WHEN substr(id_compare_l, 1, 6) = substr(id_compare_r, 1, 6) "
-                "OR substr(id_compare_l, 7, 8) = substr(id_compare_r, 7, 8) "
+                "CASE WHEN id_head_l = id_head_r OR id_tail_l = id_tail_r "
+                "OR substr(id_compare_l, 1, 6) = substr(id_compare_r, 1, 6) "
                 "THEN damerau_levenshtein(id_compare_l, id_compare_r) <= 1 ELSE false END",
                 label_for_charts="one digit off or transposed, anywhere",
             ),
@@ -86,6 +107,23 @@ def name_comparison() -> cl.CustomComparison:
                 label_for_charts="given-name characters swapped",
             ),
             cll.JaroWinklerLevel("name_pinyin", 0.88),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def birth_date_comparison() -> cl.CustomComparison:
+    """Same birth date; one digit off or two transposed (a slip in the ID's date digits or in
+    a stated date); else. The birth date is the ID's, else the surviving digits', else the one
+    the record states (linkage.standardise)."""
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_levels=[
+            cll.NullLevel("birth_date"),
+            cll.ExactMatchLevel("birth_date"),
+            cll.CustomLevel(
+                "damerau_levenshtein(birth_date_l, birth_date_r) <= 1", label_for_charts="one digit off or transposed"
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -126,6 +164,20 @@ def place_comparison() -> cl.CustomComparison:
             cll.CustomLevel(f"{same_township} AND village_l = village_r", label_for_charts="same village"),
             cll.CustomLevel(same_township, label_for_charts="same township"),
             cll.CustomLevel(same_county, label_for_charts="same county"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def household_comparison() -> cl.CustomComparison:
+    """Whether the two live with the same people: the record's roster household and the
+    households the valid-ID person is listed in share a member known by a valid ID. Null
+    unless both sides belong to a roster household with other members."""
+    return cl.CustomComparison(
+        output_column_name="household",
+        comparison_levels=[
+            cll.CustomLevel("housemates_l IS NULL OR housemates_r IS NULL").configure(is_null_level=True),
+            cll.CustomLevel("list_has_any(housemates_l, housemates_r)", label_for_charts="lives with the same people"),
             cll.ElseLevel(),
         ],
     )
@@ -175,12 +227,13 @@ def settings(config: LinkageConfig | None = None, record_shares: dict[str, float
         comparisons=[
             id_comparison(),
             name_comparison(),
-            cl.ExactMatch("birth_date"),
+            birth_date_comparison(),
             age_hint_comparison(),
             cl.ExactMatch("sex"),
             cl.ExactMatch("home_region"),
             place_comparison(),
             cl.ExactMatch("phone"),
+            household_comparison(),
             register_comparison(config, record_shares),
         ],
         blocking_rules_to_generate_predictions=blocking_rules(),
@@ -202,4 +255,13 @@ def blocking_rules() -> list:
         # where one symmetric rule would first pair every 王伟 with every other 王伟
         CustomRule("l.name_unresolved = r.name_pinyin"),
         CustomRule("l.name_pinyin = r.name_unresolved"),
+        # and against everyone whose name it is with the given-name characters swapped
+        CustomRule("l.name_unresolved_swapped = r.name_pinyin"),
+        CustomRule("l.name_pinyin = r.name_unresolved_swapped"),
+        # a damaged ID against the valid IDs that share its last eight digits (a slip in the
+        # region or birth year), or its first ten and the surname (a slip further on)
+        CustomRule("l.damaged_id_tail = r.id_tail"),
+        CustomRule("l.id_tail = r.damaged_id_tail"),
+        CustomRule("l.damaged_id_head = r.id_head AND l.surname_pinyin = r.surname_pinyin"),
+        CustomRule("l.id_head = r.damaged_id_head AND l.surname_pinyin = r.surname_pinyin"),
     ]

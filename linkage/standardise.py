@@ -42,16 +42,35 @@ def name_parts(name: str | None) -> tuple[str | None, str | None, str | None]:
     return surname + given, surname, given
 
 
-def _raw_region(raw: str) -> str | None:
-    """The region a delivered ID that is not 18 digits still states: the mantissa of Excel's
-    `1.41002E+17` keeps exactly the six region digits; a short or malformed number its first six."""
+def surviving_digits(raw: str) -> str | None:
+    """The leading ID digits a damaged number still holds: the mantissa of Excel's
+    `4.10102E+17` (six digits, the region) or of a longer `4.10102199003071E+17`; the first 15
+    of a number Excel stored at its 15-digit precision (`410102199003071000`: region and birth
+    date survive, the sequence and check character do not); a short number's digits."""
     m = _EXCEL_MANTISSA.match(raw)
-    digits = (m.group(1) + m.group(2)) if m else raw
+    if m:
+        return m.group(1) + m.group(2)
+    if len(raw) == 18 and raw.isdigit() and raw.endswith("000"):
+        return raw[:15]
+    return raw if raw.isdigit() else None
+
+
+def _raw_region(raw: str) -> str | None:
+    """The region a delivered ID that is not 18 digits still states (its first six surviving digits)."""
+    digits = surviving_digits(raw) or raw
     return digits[:6] if len(digits) >= 6 and digits[:6].isdigit() else None
+
+
+def _raw_birth(raw: str) -> str | None:
+    """The birth date in the digits that survive, when at least 14 do (region and date)."""
+    digits = surviving_digits(raw)
+    return digits[6:14] if digits and len(digits) >= 14 else None
 
 
 STANDARDISED_SCHEMA = {
     "person_record_id": pl.String,
+    "feed_code": pl.String,
+    "role": pl.String,
     "signature": pl.String,
     "person_name": pl.String,
     "name_pinyin": pl.String,
@@ -72,11 +91,15 @@ STANDARDISED_SCHEMA = {
     "township": pl.String,
     "village": pl.String,
     "sole_feed": pl.String,
+    "household_ref": pl.String,
+    "housemates": pl.List(pl.String),
 }
 SIGNATURE_COLUMNS = ("feed_code", "role", "person_name", "id_number_raw", "county_code", "township", "village", "phone")
 
 
 OPTIONAL_COLUMNS = {
+    "birth_date_stated": pl.Date,
+    "household_ref": pl.String,
     "birth_year_low": pl.Int32,
     "birth_year_high": pl.Int32,
     "register_part": pl.String,
@@ -98,6 +121,25 @@ def _birth_date(id_digits: pl.Expr) -> pl.Expr:
     return pl.when(born.is_between(EARLIEST_BIRTH, LATEST_BIRTH)).then(born.dt.to_string("%Y-%m-%d"))
 
 
+def with_housemates(std: pl.DataFrame) -> pl.DataFrame:
+    """The valid IDs of the other members of the record's roster household (household_ref),
+    null when there are none: a roster member whose own ID is damaged is still recognisable
+    by the people they live with, when another roster lists them with the same people."""
+    valid = pl.col("id_valid") if "id_valid" in std.columns else pl.col("id_number").is_not_null()
+    members = (
+        std.filter(valid & pl.col("household_ref").is_not_null())
+        .group_by("household_ref")
+        .agg(pl.col("id_number").unique().sort().alias("household_ids"))
+    )
+    own = pl.concat_list(pl.col("id_number").fill_null(""))
+    housemates = pl.col("household_ids").list.set_difference(own)
+    return (
+        std.join(members, on="household_ref", how="left")
+        .with_columns(housemates=pl.when(housemates.list.len() > 0).then(housemates))
+        .drop("household_ids")
+    )
+
+
 def standardise(records: pl.DataFrame) -> pl.DataFrame:
     """Add the comparison columns to lnk_person_records rows."""
     r = records.with_columns(pl.lit(None, dtype).alias(c) for c, dtype in OPTIONAL_COLUMNS.items() if c not in records)
@@ -110,7 +152,13 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
         .then(raw)
     )
     full, surname, given = (_per_value(r["person_name"], lambda n, i=i: name_parts(n)[i], pl.String) for i in range(3))
-    birth_date = _birth_date(pl.col("id_compare"))
+    # the ID's birth date; else what the damaged ID's surviving digits or the record itself state
+    raw_birth = _per_value(r["id_number_raw"], _raw_birth, pl.String)
+    birth_date = pl.coalesce(
+        _birth_date(pl.col("id_compare")),
+        _birth_date(pl.lit("000000") + raw_birth),
+        pl.col("birth_date_stated").cast(pl.Date).dt.to_string("%Y-%m-%d"),
+    )
     raw_region = _per_value(r["id_number_raw"], _raw_region, pl.String)
     id_sex = (
         pl.when(pl.col("id_number").str.len_chars() == 18)
@@ -137,4 +185,57 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
         # where the person belongs: the ID's region, else the county the record names
         home_region=pl.coalesce("id_region", "county_code"),
     )
-    return out.select(pl.col(c).cast(dtype) for c, dtype in STANDARDISED_SCHEMA.items())
+    out = with_housemates(out)
+    return set_aside_borrowed_ids(out.select(pl.col(c).cast(dtype) for c, dtype in STANDARDISED_SCHEMA.items()))
+
+
+def _differs_by_more_than_one_character(a: str, b: str) -> bool:
+    """Two names that are neither the same but for one character nor the same characters with
+    the given name swapped: as a family member's name differs from the person's, and a typo
+    does not. (Two-character names differing in the given name stay ambiguous: kept.)"""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) > 1 and not (
+            len(a) == 3 and a[0] == b[0] and a[1:] == b[:0:-1]
+        )
+    short, long = sorted((a, b), key=len)
+    return len(long) - len(short) > 1 or not any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def set_aside_borrowed_ids(std: pl.DataFrame) -> pl.DataFrame:
+    """A valid ID on a row whose name is clearly someone else's (a family member's number on
+    the person's row): when the number's other records agree on another name, more often than
+    this name appears under it, the row's ID, and what the ID says (birth date, sex), are set
+    aside and the row is linked like a record without a usable ID. Otherwise the deterministic
+    join would merge two people of one household."""
+    valid = std.filter(pl.col("id_valid") & pl.col("name_pinyin").is_not_null())
+    names = valid.group_by("id_number", "person_name", "name_pinyin").len("records")
+    owners = (
+        names.sort(["records", "person_name"], descending=[True, False])
+        .group_by("id_number")
+        .agg(
+            pl.col("person_name").first().alias("owner_name"),
+            pl.col("name_pinyin").first().alias("owner_pinyin"),
+            pl.col("records").first().alias("owner_records"),
+        )
+    )
+    candidates = names.join(owners, on="id_number").filter(
+        (pl.col("name_pinyin") != pl.col("owner_pinyin")) & (pl.col("records") < pl.col("owner_records"))
+    )
+    borrowed = [
+        (idn, name)
+        for idn, name, owner in candidates.select("id_number", "person_name", "owner_name").iter_rows()
+        if _differs_by_more_than_one_character(name, owner)
+    ]
+    if not borrowed:
+        return std
+    flagged = pl.DataFrame(borrowed, schema={"id_number": pl.String, "person_name": pl.String}, orient="row")
+    is_borrowed = pl.col("borrowed").fill_null(False)
+    return (
+        std.join(flagged.with_columns(borrowed=pl.lit(True)), on=["id_number", "person_name"], how="left")
+        .with_columns(
+            id_valid=pl.col("id_valid") & ~is_borrowed,
+            **{c: pl.when(is_borrowed).then(None).otherwise(pl.col(c)) for c in ("id_compare", "birth_date", "sex")},
+            birth_year=pl.when(is_borrowed).then(None).otherwise(pl.col("birth_year")),
+        )
+        .drop("borrowed")
+    )

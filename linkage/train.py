@@ -38,17 +38,58 @@ def record_shares(units: pl.DataFrame) -> dict[str, float]:
     return {register: n / total for register, n in counts.iter_rows()}
 
 
-def with_unobserved_levels_floored(model: dict, floor: float) -> dict:
-    """A level no training pair reached carries no m and so no weight. The disagreeing (else)
-    level gets a small m, so that disagreeing counts against a match (the synthetic registers
-    never show one person under two unrelated names); a partial agreement nobody showed is
-    left neutral (m = u) rather than turned into evidence against."""
+def _is_else(level: dict) -> bool:
+    return level["sql_condition"].strip().upper() == "ELSE"
+
+
+def chance_agreement(units: pl.DataFrame, column: str) -> float | None:
+    """u of exact agreement on a column from first principles: the chance that two different
+    units stating it state the same value, sum c(c - 1) / (N (N - 1)) over the values' counts
+    c (half a pair when no two agree, not zero)."""
+    if column not in units.columns:
+        return None
+    counts = units[column].drop_nulls().value_counts()["count"].cast(pl.Float64)
+    n = float(counts.sum())
+    if n < 2:
+        return None
+    return max(float((counts * (counts - 1)).sum()), 0.5) / (n * (n - 1))
+
+
+def with_first_principles(model: dict, config: LinkageConfig, units: pl.DataFrame | None = None) -> dict:
+    """Parameters that training pairs cannot give, set from first principles:
+    - the disagreeing (else) level of every comparison but the ID gets at least the m of
+      `config.m_disagree` (one person's records disagree there that often), the other levels'
+      m scaled down to make room, so that no single disagreement vetoes a match;
+    - an exact-match level no random pair reached gets u = the chance agreement among the
+      units (chance_agreement), not nothing;
+    - a partial level no training pair reached stays neutral (m = u); the ID's disagreeing
+      level gets at least config.m_unobserved (two slips in one number happen)."""
+    floors = dict(config.m_disagree)
     for comparison in model["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            if level.get("is_null_level") or level.get("m_probability") is not None:
-                continue
-            is_else = level["sql_condition"].strip().upper() == "ELSE"
-            level["m_probability"] = floor if is_else or level.get("u_probability") is None else level["u_probability"]
+        name = comparison["output_column_name"]
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for level in levels:
+            if level.get("u_probability") is None and units is not None and not _is_else(level):
+                if len(levels) == 2:  # exact match or not
+                    level["u_probability"] = chance_agreement(units, name)
+        for level in levels:
+            if level.get("m_probability") is None:
+                if _is_else(level):
+                    level["m_probability"] = floors.get(name, config.m_unobserved)
+                elif level.get("u_probability") is not None and len(levels) > 2:
+                    level["m_probability"] = level["u_probability"]
+        floor = floors.get(name, config.m_unobserved)
+        if levels and _is_else(levels[-1]):
+            else_level = levels[-1]
+            floor = max(else_level.get("m_probability") or 0.0, floor)
+            others = [lv for lv in levels if lv is not else_level]
+            mass = sum(lv.get("m_probability") or 0.0 for lv in others)
+            for lv in others:
+                if mass > 0:
+                    lv["m_probability"] = (lv.get("m_probability") or 0.0) * (1 - floor) / mass
+                else:
+                    lv["m_probability"] = (1 - floor) / len(others)
+            else_level["m_probability"] = floor
     return model
 
 
@@ -61,6 +102,11 @@ def records_frame(std: pl.DataFrame) -> pl.DataFrame:
         unit_key=pl.lit(None, pl.String),
         held_registers=pl.lit(None, pl.List(pl.String)),
         name_unresolved=pl.lit(None, pl.String),
+        name_unresolved_swapped=pl.lit(None, pl.String),
+        id_head=pl.col("id_compare").str.slice(0, 10),
+        id_tail=pl.col("id_compare").str.slice(10, 8),
+        damaged_id_head=pl.lit(None, pl.String),
+        damaged_id_tail=pl.lit(None, pl.String),
     ).select(UNIT_COLUMNS)
 
 
@@ -78,21 +124,24 @@ def train_model(
     by_record.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
     by_record.training.estimate_parameters_using_expectation_maximisation(block_on("id_compare"))
     by_record.training.estimate_parameters_using_expectation_maximisation(block_on("name_pinyin", "birth_date"))
-    learnt = with_unobserved_levels_floored(by_record.misc.save_model_to_json(), config.m_unobserved)
+    learnt = with_first_principles(by_record.misc.save_model_to_json(), config)
     by_record.table_management.delete_tables_created_by_splink_from_db()
     records.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
 
     frame = db_api.register(units.drop("unit_key").to_arrow(), dataset_display_name="training_units")
     by_unit = Linker(frame, learnt, log_level=logging.WARNING)
     by_unit.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    model = with_first_principles(by_unit.misc.save_model_to_json(), config, units)
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    by_unit.misc.save_model_to_json(str(model_path), overwrite=True)
-    if charts_dir is not None:
-        charts_dir.mkdir(parents=True, exist_ok=True)
-        by_unit.visualisations.match_weights_chart().save(str(charts_dir / "match_weights.html"))
-        by_unit.visualisations.m_u_parameters_chart().save(str(charts_dir / "m_u_parameters.html"))
-        (charts_dir / "blocking.md").write_text(blocking_report(db_api, frame), encoding="utf-8")
+    model_path.write_text(json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     by_unit.table_management.delete_tables_created_by_splink_from_db()
+    if charts_dir is not None:  # of the model as saved
+        saved = Linker(frame, model, log_level=logging.WARNING)
+        charts_dir.mkdir(parents=True, exist_ok=True)
+        saved.visualisations.match_weights_chart().save(str(charts_dir / "match_weights.html"))
+        saved.visualisations.m_u_parameters_chart().save(str(charts_dir / "m_u_parameters.html"))
+        (charts_dir / "blocking.md").write_text(blocking_report(db_api, frame), encoding="utf-8")
+        saved.table_management.delete_tables_created_by_splink_from_db()
     frame.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
 
 

@@ -7,6 +7,8 @@ import hashlib
 
 import polars as pl
 
+from linkage.standardise import _char_pinyin as _syllable
+
 UNIT_COLUMNS = [
     "unit_id",
     "unit_key",
@@ -29,6 +31,12 @@ UNIT_COLUMNS = [
     "sole_feed",
     "held_registers",
     "name_unresolved",
+    "name_unresolved_swapped",
+    "id_head",
+    "id_tail",
+    "damaged_id_head",
+    "damaged_id_tail",
+    "housemates",
 ]
 
 
@@ -40,6 +48,7 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(units to score, unresolved records). A unit is one valid ID (its most common name and
     place, and the one-person-once registers that already hold it) or one record without a
     valid ID."""
+    std = std.with_columns(id_head=pl.col("id_compare").str.slice(0, 10), id_tail=pl.col("id_compare").str.slice(10, 8))
     valid = std.filter(pl.col("id_valid"))
     mode = lambda c: pl.col(c).drop_nulls().mode().sort().first().alias(c)  # noqa: E731
     id_units = (
@@ -47,12 +56,31 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .agg(
             *(mode(c) for c in ("person_name", "name_pinyin", "surname_pinyin", "given_pinyin", "phone")),
             *(mode(c) for c in ("county_code", "township", "village")),
-            *(pl.col(c).first() for c in ("id_compare", "id_region", "home_region", "birth_date", "birth_year", "sex")),
+            *(
+                pl.col(c).first()
+                for c in (
+                    "id_compare",
+                    "id_head",
+                    "id_tail",
+                    "id_region",
+                    "home_region",
+                    "birth_date",
+                    "birth_year",
+                    "sex",
+                )
+            ),
             pl.lit(None, pl.Int32).alias("birth_year_low"),
             pl.lit(None, pl.Int32).alias("birth_year_high"),
             pl.col("sole_feed").drop_nulls().unique().sort().alias("held_registers"),
+            pl.col("housemates")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .drop_nulls()
+            .unique()
+            .sort()
+            .alias("housemates"),
         )
         .with_columns(
+            housemates=pl.when(pl.col("housemates").list.len() > 0).then(pl.col("housemates")),
             unit_id=pl.lit("id:") + pl.col("id_number"),
             unit_key=pl.col("id_number").map_elements(lambda i: person_key("id:" + i), return_dtype=pl.String),
             sole_feed=pl.lit(None, pl.String),
@@ -66,9 +94,29 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     units = pl.concat(
         [
-            id_units.with_columns(name_unresolved=pl.lit(None, pl.String)),
+            id_units.with_columns(
+                name_unresolved=pl.lit(None, pl.String),
+                name_unresolved_swapped=pl.lit(None, pl.String),
+                damaged_id_head=pl.lit(None, pl.String),
+                damaged_id_tail=pl.lit(None, pl.String),
+            ),
             record_units.with_columns(
-                name_unresolved=pl.when(pl.col("id_compare").is_null()).then(pl.col("name_pinyin"))
+                name_unresolved=pl.when(pl.col("id_compare").is_null()).then(pl.col("name_pinyin")),
+                # an ID with a slip keeps either its first ten digits (region, birth year) or its
+                # last eight (birth month and day, sequence, check): blocking on each half finds
+                # the valid ID it was meant to be, the region digits and the birth year included
+                damaged_id_head=pl.col("id_compare").str.slice(0, 10),
+                damaged_id_tail=pl.col("id_compare").str.slice(10, 8),
+                # the given-name characters swapped (张丽华 written 张华丽), for blocking only
+                name_unresolved_swapped=pl.when(
+                    pl.col("id_compare").is_null() & (pl.col("person_name").str.len_chars() == 3)
+                ).then(
+                    pl.concat_str(
+                        pl.col("surname_pinyin"),
+                        pl.col("person_name").str.slice(2, 1).map_elements(_syllable, return_dtype=pl.String),
+                        pl.col("person_name").str.slice(1, 1).map_elements(_syllable, return_dtype=pl.String),
+                    )
+                ),
             ),
         ],
         how="diagonal",

@@ -11,6 +11,7 @@ from orchestration.resources import MonitoringSettings, Warehouse
 RECORD_PERSON = AssetKey(["linkage", "record_person"])
 REVIEW_PAIRS = AssetKey(["linkage", "review_pairs"])
 KEY_MEMORY = AssetKey(["linkage", "key_memory"])
+PERSON_KEY_ORIGINS = AssetKey(["linkage", "person_key_origins"])
 
 
 @multi_asset(
@@ -42,6 +43,17 @@ KEY_MEMORY = AssetKey(["linkage", "key_memory"])
             group_name="linkage",
             kinds={"duckdb"},
         ),
+        AssetSpec(
+            PERSON_KEY_ORIGINS,
+            deps=[
+                get_asset_key_for_model([dbt_before_linkage], "lnk_person_records"),
+                AssetDep(PERSON_KEY_ORIGINS, partition_mapping=PREVIOUS_MONTH),
+            ],
+            description="People first seen without a valid ID whose ID appeared: their new key and the key "
+            "their alerts stay identified by.",
+            group_name="linkage",
+            kinds={"duckdb"},
+        ),
     ],
     partitions_def=MONTHS,
     name="record_linkage",
@@ -65,7 +77,9 @@ def record_linkage(context: AssetExecutionContext, settings: MonitoringSettings,
             "pairs_scored": report.pairs_scored,
             "reviewed_decisions_applied": report.decisions_applied,
             "seconds_predict": round(report.seconds_predict, 2),
+            "lowest_linked_share": round(report.lowest_linked_share, 3),
         },
     )
     yield MaterializeResult(asset_key=REVIEW_PAIRS, metadata={"review_count": report.pairs_for_review})
     yield MaterializeResult(asset_key=KEY_MEMORY, metadata={"remembered_records": report.remembered_records})
+    yield MaterializeResult(asset_key=PERSON_KEY_ORIGINS, metadata={"keys_moved": report.keys_moved})

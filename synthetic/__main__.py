@@ -6,6 +6,7 @@ import argparse
 import time
 
 from synthetic.generate import generate_months, next_months
+from synthetic.noise import NOISE_PROFILES
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,6 +16,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--months", type=int, default=1, help="how many consecutive months")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--noise", type=float, default=1.0, help="scale of the feed damage (1.0 = default)")
+    parser.add_argument(
+        "--profile", default="default", choices=sorted(NOISE_PROFILES), help="the mix of damage (synthetic/noise.py)"
+    )
     parser.add_argument("--planted-per-rule", type=int, default=2)
     parser.add_argument("--out", default="data/demo", help="writes <out>/landing and <out>/truth")
     args = parser.parse_args(argv)
@@ -25,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         months=next_months(args.month, args.months),
         seed=args.seed,
         noise=args.noise,
+        profile=args.profile,
         planted_per_rule=args.planted_per_rule,
     )
     last = results[-1]

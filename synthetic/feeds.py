@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from ingestion.catalogue import FEEDS, FEEDS_BY_CODE
 from synthetic.events import Events, low_income
-from synthetic.noise import Noise
+from synthetic.noise import ID_KEYED_FEEDS, Noise, random_phone, unregistered_person
 from synthetic.population import DISABILITY_CATEGORY_DIGIT, DISABILITY_LEVELS, CityBuilder, Household, Person
 
 SUBSIDY_CATEGORY = {"tekun": "特困人员", "dibao": "低保对象", "marginal": "低保边缘"}
@@ -52,27 +52,64 @@ def individual_unit(hh: Household, p: Person) -> Household:
 
 
 class Renderer:
-    def __init__(self, b: CityBuilder, noise: Noise, county_names: dict[str, str]):
+    def __init__(
+        self, b: CityBuilder, noise: Noise, county_names: dict[str, str], households: list[Household] | None = None
+    ):
         self.b, self.noise, self.d, self.rng = b, noise, b.d, b.rng
         self.county_names = county_names
         self.feeds = {feed.code: RenderedFeed(feed.code) for feed in FEEDS}
+        self.households = {h.hid: h for h in households or ()}
 
     # -- value helpers ------------------------------------------------------------------
     def _excel(self, code: str) -> bool:
         return FEEDS_BY_CODE[code].delivery.format == "xlsx"
 
-    def person_values(self, code: str, p: Person, blank_rate: float | None = None) -> tuple[str, str | None, dict]:
-        """Delivered name and ID of a person, and what noise did to them."""
+    def person_values(
+        self, code: str, p: Person, blank_rate: float | None = None, may_be_unregistered: bool = False
+    ) -> tuple[str, str | None, dict]:
+        """Delivered name and ID of a person, and what noise did to them (the truth labels;
+        keys starting with _ carry what `emit` puts in the row: another phone or place, or
+        the person nobody registered whom a hand-kept record is really about)."""
+        clean = dict(id_noise="clean", name_noise="clean", phone_noise="clean", place_noise="clean")
         if p.clean:
             id_value = p.id_number
             if p.overrides.get("roster_id_typo") and code == "civil_dibao":
                 id_value = p.id_number[:15] + str((int(p.id_number[15]) + 3) % 10) + p.id_number[16:]
-                return p.name, id_value, dict(id_noise="typo", name_noise="clean")
-            return p.name, id_value, dict(id_noise="clean", name_noise="clean")
+                return p.name, id_value, dict(clean, id_noise="typo")
+            return p.name, id_value, clean
         noise = self.noise.keyed(f"{code}:{p.pid}")
-        name, name_noise = noise.name(p.name)
-        id_value, id_noise = noise.id_number(p.id_number, excel=self._excel(code), blank_rate=blank_rate)
-        return name, id_value, dict(id_noise=id_noise, name_noise=name_noise)
+        labels: dict = dict(clean)
+        if may_be_unregistered and noise.happens("unregistered"):
+            p = labels["_person"] = unregistered_person(self.b, p, noise, code)
+        name, labels["name_noise"] = noise.name(p.name)
+        rate = noise.rates.blank_rate(code) if blank_rate is None else blank_rate
+        family = [m.id_number for m in self._family(p) if m.id_number != p.id_number]
+        id_value, labels["id_noise"] = noise.id_number(
+            p.id_number,
+            excel=self._excel(code),
+            blank_rate=rate,
+            family_id=noise.rng.choice(family) if family else None,
+        )
+        if p.phone and noise.happens("phone_changed"):
+            labels["_phone"], labels["phone_noise"] = random_phone(noise.rng), "changed"
+        elif noise.happens("phone_shared"):
+            phones = [m.phone for m in self._family(p) if m.phone and m.phone != p.phone]
+            if phones:
+                labels["_phone"], labels["phone_noise"] = noise.rng.choice(phones), "shared"
+        if code in ID_KEYED_FEEDS and noise.happens("moved_county"):
+            county = noise.rng.choice([c for c in self.b.places if c != self._county_of(p)])
+            town, villages = noise.rng.choice(self.b.places[county])
+            labels["_place"] = (county, town, noise.rng.choice(villages))
+            labels["place_noise"] = "moved"
+        return name, id_value, labels
+
+    def _family(self, p: Person) -> list[Person]:
+        hh = self.households.get(p.hid)
+        return hh.members if hh else []
+
+    def _county_of(self, p: Person) -> str | None:
+        hh = self.households.get(p.hid)
+        return hh.county_code if hh else None
 
     def date(self, code: str, d: date | None):
         return self.noise.date(d, excel=self._excel(code))
@@ -85,9 +122,28 @@ class Renderer:
 
     def emit(self, code: str, row: dict, county: str, *people: tuple[str, Person, dict]) -> None:
         feed = self.feeds[code]
+        truth = []
+        for role, p, noise in people:
+            labels = {k: v for k, v in noise.items() if not k.startswith("_")}
+            p = noise.get("_person", p)
+            if "phone" not in row:
+                labels["phone_noise"] = "clean"  # nothing to damage
+            elif "_phone" in noise:
+                row["phone"] = noise["_phone"]
+            elif "_person" in noise:
+                row["phone"] = p.phone
+            if "_place" in noise and len(people) == 1 and "county" in row:  # the row's place is this person's
+                moved_to, township, village = noise["_place"]
+                row["county"] = self.county(moved_to)
+                if "township" in row:
+                    row.update(township=township, village=village)
+                county = moved_to
+            else:
+                labels["place_noise"] = "clean"
+            truth.append(dict(role=role, pid=p.pid, hid=p.hid, **labels))
         feed.rows.append(row)
         feed.counties.append(county)
-        feed.truth.append([dict(role=role, pid=p.pid, hid=p.hid, **noise) for role, p, noise in people])
+        feed.truth.append(truth)
 
     def place(self, hh: Household) -> dict:
         return dict(county=self.county(hh.county_code), township=hh.township, village=hh.village)
@@ -252,7 +308,9 @@ class Renderer:
             code, hh, p = "civil_visits", v["household"], v["person"]
             place = v.get("place_of", hh)  # a visit made where the person used to live
             # a follow-up visit knows whom it visits; a first visit often has no ID
-            name, id_value, noise = self.person_values(code, p, blank_rate=0.05 if v.get("follow_up") else 0.6)
+            name, id_value, noise = self.person_values(
+                code, p, blank_rate=0.05 if v.get("follow_up") else 0.6, may_be_unregistered=not v.get("follow_up")
+            )
             self.emit(
                 code,
                 dict(
@@ -296,7 +354,7 @@ class Renderer:
             )
         for r in ev.reports:
             code, hh, p = "civil_reports", r["household"], r["person"]
-            name, id_value, noise = self.person_values(code, p, blank_rate=0.5)
+            name, id_value, noise = self.person_values(code, p, blank_rate=0.5, may_be_unregistered=True)
             self.emit(
                 code,
                 dict(

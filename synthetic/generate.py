@@ -44,10 +44,17 @@ def generate_month(
     seed: int = 7,
     noise: float = 1.0,
     planted_per_rule: int = 2,
+    profile: str = "default",
 ) -> GeneratedMonth:
     """Build a city of about `people` people, render the month's 19 feeds and its truth."""
     return generate_months(
-        out_dir, people=people, months=[month], seed=seed, noise=noise, planted_per_rule=planted_per_rule
+        out_dir,
+        people=people,
+        months=[month],
+        seed=seed,
+        noise=noise,
+        planted_per_rule=planted_per_rule,
+        profile=profile,
     )[0]
 
 
@@ -59,6 +66,7 @@ def generate_months(
     seed: int = 7,
     noise: float = 1.0,
     planted_per_rule: int = 2,
+    profile: str = "default",
 ) -> list[GeneratedMonth]:
     """A sequence of months of one city with realistic change: deaths, exits, decided
     applications, new disasters and settlements, fresh planted cases each month; planted cases
@@ -106,7 +114,7 @@ def generate_months(
                 households.append(c["household"])
         holding = [c for c in planted if c.holds_at(month, builder.d)]
         results.append(
-            _write_month(out_dir, builder, households, events, holding, absences, noise_rng, write_rng, noise)
+            _write_month(out_dir, builder, households, events, holding, absences, noise_rng, write_rng, noise, profile)
         )
         previous = events
     return results
@@ -122,9 +130,11 @@ def _write_month(
     noise_rng: random.Random,
     write_rng: random.Random,
     noise: float,
+    profile: str = "default",
 ) -> GeneratedMonth:
     month = builder.month
-    renderer = Renderer(builder, Noise(noise_rng, noise, seed=builder.seed), {c: n for c, n, _ in counties()})
+    noise_model = Noise(noise_rng, noise, seed=builder.seed, profile=profile)
+    renderer = Renderer(builder, noise_model, {c: n for c, n, _ in counties()}, households)
     renderer.civil_rosters(households)
     renderer.civil_events(events, month)
     renderer.departments(households, events)

@@ -4,7 +4,7 @@ case described."""
 import polars as pl
 import pytest
 
-from linkage.decision import assign_people
+from linkage.decision import assign_people, estimate_linked_shares
 from linkage.errors import ReviewedPairsError
 from linkage.model import LinkageConfig
 from linkage.review import apply_decisions, read_decisions
@@ -18,7 +18,9 @@ def std(rows):
     frame = pl.DataFrame(
         rows, schema={"person_record_id": pl.String, "id_number": pl.String, "id_valid": pl.Boolean}, orient="row"
     )
-    return frame.with_columns(signature=pl.lit("sig-") + pl.col("person_record_id"))
+    return frame.with_columns(
+        signature=pl.lit("sig-") + pl.col("person_record_id"), feed_code=pl.lit("civil_visits"), role=pl.lit("person")
+    )
 
 
 def pair_frame(pairs):
@@ -57,7 +59,7 @@ def test_a_record_resembling_two_ids_alike_goes_to_review_not_to_either():
 
 
 def test_a_pair_in_the_grey_band_goes_to_review():
-    out, review = run([("a", "X1", True), ("c", None, False)], [("id:X1", "rec:c", 0.12)])
+    out, review = run([("a", "X1", True), ("c", None, False)], [("id:X1", "rec:c", 0.2)])
     assert out["c"]["match_method"] == "singleton"
     assert [(left, right) for left, right, _ in review.rows()] == [("id:X1", "rec:c")]
     assert 0.5 <= review["match_probability"][0] < 0.9, "the posterior, between the review and match thresholds"
@@ -66,7 +68,7 @@ def test_a_pair_in_the_grey_band_goes_to_review():
 def test_the_posterior_weighs_the_people_nobody_knows_by_id():
     lone = [("a", "X1", True), ("c", None, False)]
     out, _ = run(lone, [("id:X1", "rec:c", 0.6)])
-    assert out["c"]["match_method"] == "probabilistic", "odds 1.5 at prior 1e-5 outweigh 100,000 x 0.1/0.9 unknowns"
+    assert out["c"]["match_method"] == "probabilistic", "odds 1.5 at prior 1e-5 outweigh 100,000 x ~0.1/0.9 unknowns"
     _, review = run(lone, [("id:X1", "rec:c", 0.05)])
     assert review.is_empty(), "a weak pair is neither linked nor worth a reviewer's time"
 
@@ -153,3 +155,45 @@ def test_the_review_csv_keeps_formula_like_values_as_text_and_masks_only_values(
     assert written["left_person_name"].startswith("'=") and written["right_person_name"].startswith("'+")
     assert written["left_id_number"] == "141002********1234"
     assert written["left_phone"] == "139****5678" and written["weight_phone"] == "-3.2"
+
+
+SHARE_CASES = [
+    # (description, the register's records' candidate Bayes factors, expected share range)
+    ("records that all find someone strongly: the share rises", [1e9] * 400, (0.95, 0.99)),
+    ("records that find nobody: the share falls", [0.0] * 400, (0.05, 0.1)),
+    ("half and half", [1e9] * 200 + [0.0] * 200, (0.45, 0.55)),
+    ("three records cannot move it far from the city's", [0.0] * 3, (0.75, 0.9)),
+]
+
+
+@pytest.mark.parametrize(("description", "factors", "expected"), SHARE_CASES, ids=[c[0] for c in SHARE_CASES])
+def test_the_share_of_known_people_is_estimated_per_register(description, factors, expected):
+    records = {f"rec:{i}": "civil_visits:person" for i in range(len(factors))}
+    # a second register at the configured share keeps the city's estimate near it
+    others = {f"rec:o{i}": "medins_enrollment:person" for i in range(2000)}
+    sums = dict(zip(records, factors, strict=True)) | {r: (1e9 if i % 10 else 0.0) for i, r in enumerate(others)}
+    shares = estimate_linked_shares(sums, records | others, 100_000, CONFIG)
+    low, high = expected
+    assert low <= shares["civil_visits:person"] <= high, description
+    assert 0.85 <= shares["medins_enrollment:person"] <= 0.95
+
+
+def test_a_register_full_of_unknown_people_raises_the_bar_for_its_records():
+    """The same pair evidence links a record of a register whose people are mostly known and
+    not one of a register whose people mostly are not (issue 14: a fixed share misjudged both)."""
+    known = [(f"k{i}", f"K{i}", True) for i in range(300)]
+    strong = [(f"s{i}", None, False) for i in range(300)]  # each finds its ID person clearly
+    strangers = [(f"u{i}", None, False) for i in range(300)]  # nobody
+    records = std(known + strong + strangers).with_columns(
+        feed_code=pl.when(pl.col("person_record_id").str.starts_with("u") | (pl.col("person_record_id") == "s0"))
+        .then(pl.lit("civil_reports"))
+        .otherwise(pl.lit("civil_visits"))
+    )
+    pairs = [(f"id:K{i}", f"rec:s{i}", 0.999999) for i in range(1, 300)] + [("id:K0", "rec:s0", 0.6)]
+    shares: dict[str, float] = {}
+    assigned, _ = assign_people(
+        records, records.filter(~pl.col("id_valid")), pair_frame(pairs), CONFIG, 1e-5, 100_000, shares=shares
+    )
+    assert shares["civil_reports:person"] < 0.2 < 0.9 < shares["civil_visits:person"]
+    method = dict(assigned.select("person_record_id", "match_method").iter_rows())
+    assert method["s0"] == "singleton", "odds 1.5 are not enough where nine in ten are strangers"

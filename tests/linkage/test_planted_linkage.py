@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from bench.linkage_scores import pairwise_scores
 from ingestion.normalise import id_check_char, normalise_id
 from linkage.link import link_records
-from linkage.standardise import standardise
+from linkage.standardise import name_parts, standardise
 from linkage.units import linkage_units, person_key
 from synthetic.noise import homophones
 
@@ -65,6 +66,42 @@ def _visit(con, case: str, name: str, raw_id: str | None, county: str, sex: str)
     return _planted(con, case, "civil_visits", name, raw_id, sex=sex, county_code=county)
 
 
+def _mistyped(idn: str) -> str:
+    return idn[:15] + str((int(idn[15]) + 3) % 10) + idn[16:]
+
+
+def _retyped(name: str) -> str:
+    """One given-name character replaced by one that does not sound alike."""
+    sound = name_parts(name[-1])[0]
+    other = next(c for c in "鑫磊岚斌" if name_parts(c)[0] != sound)
+    return name[:-1] + other
+
+
+def _swapped(name: str) -> str:
+    return name[0] + name[2] + name[1]
+
+
+def _another_birth_date(iso: str, years: int) -> date:
+    """A birth date `years` from the person's, earlier if later would lie in the future."""
+    year = int(iso[:4]) + (years if int(iso[:4]) + years < 2020 else -years)
+    return date.fromisoformat(f"{year}{iso[4:]}".replace("-02-29", "-02-28"))
+
+
+def _place_of(con, id_number: str) -> dict:
+    """Where the person's records mostly place them (their village, township and county)."""
+    row = con.execute(
+        """SELECT county_code, township, village FROM linkage_input.lnk_person_records
+           WHERE id_number = ? AND village IS NOT NULL
+           GROUP BY ALL ORDER BY count(*) DESC, county_code, township, village LIMIT 1""",
+        [id_number],
+    ).fetchall()[0]
+    return dict(zip(("county_code", "township", "village"), row, strict=True))
+
+
+def _elsewhere(county: str) -> dict:
+    return dict(county_code="141023" if county != "141023" else "141024", township="某镇", village="某村")
+
+
 def _people_with_unique_names(truth_dir: Path, con) -> list[dict]:
     people = pl.read_csv(truth_dir / "people.csv", infer_schema=False)
     known = set(con.sql("SELECT DISTINCT id_number FROM linkage_input.lnk_person_records").pl()["id_number"])
@@ -72,8 +109,21 @@ def _people_with_unique_names(truth_dir: Path, con) -> list[dict]:
     return [
         p
         for p in unique.filter(pl.col("id_number").is_in(known)).to_dicts()
-        if "·" not in p["name"] and any(ch in homophones() for ch in p["name"][1:])
+        if "·" not in p["name"]
+        and any(ch in homophones() for ch in p["name"][1:])
+        and len(p["name"]) == 3
+        and p["name"][1] != p["name"][2]
+        and _place_known(con, p["id_number"])
     ]
+
+
+def _place_known(con, id_number: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM linkage_input.lnk_person_records WHERE id_number = ? AND village IS NOT NULL",
+            [id_number],
+        ).fetchall()[0][0]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +133,9 @@ def planted(pipeline_run, tmp_path_factory):
     shutil.copy(pipeline_run.warehouse, work / "w.duckdb")
     con = duckdb.connect(str(work / "w.duckdb"))
     truth_dir = pipeline_run.month.truth_dir
-    chosen = _people_with_unique_names(truth_dir, con)[:5]
-    assert len(chosen) == 5, "the generated month has people to plant cases on"
-    homophone, transposed, fifteen, excel, region = chosen
+    chosen = _people_with_unique_names(truth_dir, con)[:10]
+    assert len(chosen) == 10, "the generated month has people to plant cases on"
+    homophone, transposed, fifteen, excel, region, phoned, moved, typo_named, swapped, namesake = chosen
 
     def swap(idn: str) -> str:
         i = next(i for i in (14, 15, 13, 12) if idn[i] != idn[i + 1])
@@ -120,6 +170,38 @@ def planted(pipeline_run, tmp_path_factory):
         ),
         _visit(con, "region", region["name"], region_typo, region["county_code"], region["sex"]),
     ]
+    # issue 14's error classes: none of them may act as a veto on its own
+    rows += [
+        # the person's application names phone A; a first visit, without an ID, phone B
+        _planted(
+            con, "phone-known", "civil_applications", phoned["name"], phoned["id_number"],
+            phone="13900000001", **_place_of(con, phoned["id_number"]),
+        ),
+        _planted(
+            con, "phone", "civil_visits", phoned["name"], None, sex=phoned["sex"], phone="13900000002",
+            **_place_of(con, phoned["id_number"]),
+        ),
+        # seen by a register in another county, its ID one digit off
+        _planted(
+            con, "moved", "civil_visits", moved["name"], _mistyped(moved["id_number"]), sex=moved["sex"],
+            **_elsewhere(moved["county_code"]),
+        ),
+        # a one-character typo that is no homophone, and a mistyped ID digit
+        _visit(
+            con, "name-typo", _retyped(typo_named["name"]), _mistyped(typo_named["id_number"]),
+            typo_named["county_code"], typo_named["sex"],
+        ),
+        # no ID, the given-name characters swapped, at home
+        _planted(
+            con, "swapped", "civil_visits", _swapped(swapped["name"]), None, sex=swapped["sex"],
+            **_place_of(con, swapped["id_number"]),
+        ),
+        # no ID, somebody else of the same name in the same county, stating another birth date
+        _planted(
+            con, "namesake-born-later", "civil_visits", namesake["name"], None, sex=namesake["sex"],
+            county_code=namesake["county_code"], birth_date_stated=_another_birth_date(namesake["birth_date"], 23),
+        ),
+    ]  # fmt: skip
     # Namesakes: two people named 王伟, born the same day in the same county, each on the
     # 医保 roster with a valid ID; and a 走访 record without an ID that fits both.
     twins = [_valid("141002", "19900101", seq) for seq in (11, 13)]
@@ -137,8 +219,13 @@ def planted(pipeline_run, tmp_path_factory):
         PlantedCase("an ID turned into 1.41002E+17 by Excel", "planted-excel", excel["id_number"]),
         PlantedCase("a record fitting two namesakes alike joins neither", "planted-fits-both-twins", None),
         PlantedCase("a mistyped digit in the ID's region code", "planted-region", region["id_number"]),
+        PlantedCase("a blank ID and a changed phone, at home", "planted-phone", phoned["id_number"]),
+        PlantedCase("seen in another county, ID one digit off", "planted-moved", moved["id_number"]),
+        PlantedCase("a one-character name typo, ID one digit off", "planted-name-typo", typo_named["id_number"]),
+        PlantedCase("a blank ID and swapped given-name characters", "planted-swapped", swapped["id_number"]),
+        PlantedCase("a namesake stating another birth date joins nobody", "planted-namesake-born-later", None),
     ]
-    yield truth_dir, con, cases, twins
+    yield truth_dir, con, cases, twins, namesake["id_number"]
     con.close()
 
 
@@ -150,32 +237,32 @@ def key_of(con: duckdb.DuckDBPyConnection, record_id: str) -> str:
 
 
 def test_the_pairwise_f1_holds_its_floor(planted):
-    truth_dir, con, _, _ = planted
+    truth_dir, con, _, _, _ = planted
     scores = pairwise_scores(con, truth_dir / "records.csv")
     assert scores.true_pairs > 1000
     assert scores.precision >= 0.999 and scores.f1 >= 0.99, scores
 
 
-@pytest.mark.parametrize("index", range(6), ids=lambda i: f"case{i}")
+@pytest.mark.parametrize("index", range(11), ids=lambda i: f"case{i}")
 def test_a_planted_case_links_as_it_must(planted, index):
-    _, con, cases, _ = planted
+    _, con, cases, twins, namesake = planted
     case = cases[index]
     key = key_of(con, case.record_id)
     if case.expected_anchor:
         assert key == person_key("id:" + case.expected_anchor), case.description
     else:
-        anchors = {person_key("id:" + t) for t in planted[3]}
+        anchors = {person_key("id:" + t) for t in [*twins, namesake]}
         assert key not in anchors, case.description
 
 
 def test_namesakes_with_different_valid_ids_stay_apart(planted):
-    _, con, _, twins = planted
+    _, con, _, twins, _ = planted
     keys = {key_of(con, f"planted-twin{n}") for n in range(2)}
     assert keys == {person_key("id:" + t) for t in twins}, "same name, same birth date, two people"
 
 
 def test_the_record_fitting_both_namesakes_waits_in_review(planted):
-    _, con, _, twins = planted
+    _, con, _, twins, _ = planted
     review = con.sql("SELECT * FROM linkage.review_pairs").pl()
     twin_keys = {person_key("id:" + t) for t in twins}
     listed = review.filter(pl.col("left_key").is_in(twin_keys) | pl.col("right_key").is_in(twin_keys))
@@ -184,7 +271,7 @@ def test_the_record_fitting_both_namesakes_waits_in_review(planted):
 
 
 def test_reviewed_decisions_are_honoured_on_the_next_run(planted, tmp_path):
-    _, con, _, twins = planted
+    _, con, _, twins, _ = planted
     records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
     units, _ = linkage_units(standardise(records))
     unit_key = dict(units.select("unit_id", "unit_key").iter_rows())

@@ -1,5 +1,7 @@
 """Linkage input: names in toneless pinyin, what a damaged ID number still tells."""
 
+from datetime import date
+
 import polars as pl
 import pytest
 
@@ -78,3 +80,69 @@ def test_home_region_is_the_id_region_else_the_county_named():
     assert [r["home_region"] for r in out] == ["141023", "141026"], "the damaged ID's region wins over the county"
     assert out[0]["sole_feed"] == "civil_dibao:member", "the 低保 roster holds a member once"
     assert out[1]["sole_feed"] is None, "a cadre's relatives list may name a person under several cadres"
+
+
+def _records(raw_ids: list[str | None], statuses: list[str], stated: list[str | None]) -> pl.DataFrame:
+    n = len(raw_ids)
+    return pl.DataFrame(
+        {
+            "person_record_id": [f"r{i}" for i in range(n)],
+            "feed_code": ["civil_visits"] * n,
+            "role": ["person"] * n,
+            "person_name": ["张莉"] * n,
+            "id_number": [None] * n,
+            "id_number_raw": raw_ids,
+            "id_number_status": statuses,
+            "sex": [None] * n,
+            "phone": [None] * n,
+            "county_code": ["141002"] * n,
+            "township": [None] * n,
+            "village": [None] * n,
+            "birth_date_stated": [None if s is None else date.fromisoformat(s) for s in stated],
+        },
+        schema_overrides={"birth_date_stated": pl.Date},
+    )
+
+
+BIRTH_CASES = [
+    ("Excel kept 15 significant digits: region and birth date survive", "141002199003071000", "1990-03-07", "141002"),
+    ("a longer Excel mantissa keeps the birth date too", "1.41002199003071E+17", "1990-03-07", "141002"),
+    ("the short Excel mantissa keeps only the region", "1.41002E+17", None, "141002"),
+    ("a blank ID tells nothing", None, None, "141002"),
+]
+
+
+@pytest.mark.parametrize(("description", "raw", "birth", "region"), BIRTH_CASES, ids=[c[0] for c in BIRTH_CASES])
+def test_a_damaged_id_is_compared_on_the_digits_that_survive(description, raw, birth, region):
+    out = standardise(_records([raw], ["excel_damaged" if raw else "blank"], [None])).row(0, named=True)
+    assert (out["birth_date"], out["home_region"]) == (birth, region), description
+
+
+def test_a_birth_date_the_record_states_counts_when_the_id_gives_none():
+    out = standardise(
+        _records(["141002199001011239", None], ["checksum_invalid", "blank"], ["1985-05-05", "1985-05-05"])
+    ).to_dicts()
+    assert out[0]["birth_date"] == "1990-01-01", "the ID's own digits first"
+    assert out[1]["birth_date"] == "1985-05-05" and out[1]["birth_year"] == 1985, "else what the record states"
+
+
+BORROWED_CASES = [
+    # (description, names on rows carrying one valid ID, the names whose rows are set aside)
+    ("a family member's name on one row of three", ["张小明", "张小明", "张红"], {"张红"}),
+    ("a one-character typo is the same person", ["张小明", "张小明", "张小鸣"], set()),
+    ("swapped given-name characters are the same person", ["张小明", "张小明", "张明小"], set()),
+    ("two names one row each: nobody can tell whose the number is", ["张小明", "李红"], set()),
+    ("two-character names one character apart stay (a typo or a sibling)", ["李明", "李明", "李红"], set()),
+]
+
+
+@pytest.mark.parametrize(("description", "names", "set_aside"), BORROWED_CASES, ids=[c[0] for c in BORROWED_CASES])
+def test_a_family_members_id_on_a_row_is_set_aside(description, names, set_aside):
+    n = len(names)
+    records = _records(["141002199001011230"] * n, ["valid"] * n, [None] * n).with_columns(
+        person_name=pl.Series(names), id_number=pl.lit("141002199001011230")
+    )
+    out = standardise(records)
+    aside = set(out.filter(~pl.col("id_valid"))["person_name"])
+    assert aside == set_aside, description
+    assert out.filter(~pl.col("id_valid"))["id_compare"].null_count() == len(out.filter(~pl.col("id_valid")))

@@ -19,6 +19,7 @@ select
     {{ r.id }}_raw as id_number_raw,
     {{ r.sex if r.sex else 'cast(null as varchar)' }} as sex,
     {{ r.phone if r.phone else 'cast(null as varchar)' }} as phone,
+    {{ 'cast(' ~ r.birth_date ~ ' as date)' if r.birth_date else 'cast(null as date)' }} as birth_date_stated,
     {{ 'county_code' if r.place else 'cast(null as varchar)' }} as county_code,
     {{ 'township' if r.place == 'full' else 'cast(null as varchar)' }} as township,
     {{ 'village' if r.place == 'full' else 'cast(null as varchar)' }} as village,

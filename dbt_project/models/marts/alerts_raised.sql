@@ -33,6 +33,11 @@ due_dates as (
     select * from {{ ref('int_due_dates') }}
 ),
 
+key_origins as (
+    -- a person first seen without a valid ID keeps the alert identity of that first key
+    select * from {{ ref('int_person_key_origins') }}
+),
+
 data_age as (
     select
         rule_feeds.rule_id,
@@ -45,7 +50,8 @@ data_age as (
 )
 
 select
-    raised.rule_id || '-' || upper(substr(md5(raised.subject_person_key), 1, 10)) as alert_id,
+    raised.rule_id || '-' || upper(substr(md5(coalesce(key_origins.origin_key, raised.subject_person_key)), 1, 10))
+        as alert_id,
     '{{ var("month") }}' as month,
     raised.rule_id,
     catalogue.rule_name,
@@ -86,6 +92,7 @@ inner join people on people.person_key = raised.subject_person_key
 left join routing on routing.rule_id = raised.rule_id and routing.person_key = raised.subject_person_key
 left join due_dates on due_dates.due_working_days = catalogue.due_working_days
 left join data_age using (rule_id)
+left join key_origins on key_origins.person_key = raised.subject_person_key
 -- a rule relying on a feed past its age raises nothing this month (see held_back_rules), nor in
 -- a county whose own file of the feed is past it (held_back_county_rules)
 where raised.rule_id not in (select rule_id from {{ ref('held_back_rules') }})
