@@ -18,10 +18,11 @@ MODEL_PATH = Path(__file__).resolve().parent / "model.json"
 
 @dataclass(frozen=True)
 class LinkageConfig:
-    """Thresholds of the linkage stage, chosen on 20,000 generated people at default noise
-    (`make evaluate`, bench/reports/linkage_eval.md). Sweeping match_threshold over
-    0.8 / 0.9 / 0.95 / 0.99 gave pairwise F1 0.9985 / 0.9982 / 0.9973 / 0.9928; at 0.8 the
-    blank and Excel-damaged IDs' precision fell to 0.995 (0.997 at 0.9), so 0.9."""
+    """Thresholds of the linkage stage, chosen on 20,000 generated people of the generator's
+    earlier mix (now its stress profile): sweeping match_threshold over 0.8 / 0.9 / 0.95 / 0.99
+    gave pairwise F1 0.9985 / 0.9982 / 0.9973 / 0.9928; at 0.8 the blank and Excel-damaged
+    IDs' precision fell to 0.995 (0.997 at 0.9), so 0.9. Current figures: `make evaluate`,
+    bench/reports/linkage_eval_<size>.md."""
 
     match_threshold: float = 0.9  # a record joins a person at or above this posterior
     review_threshold: float = 0.5  # below the match threshold, a record this likely to be someone is reviewed
