@@ -2,7 +2,8 @@
 
 An alert's subject is mapped to a true person through its records (the truth says who each
 delivered record is about). Recall: planted cases whose alert was raised. Precision: alerts of
-the rule whose subject is one of that rule's planted subjects.
+the rule whose subject is one of that rule's planted subjects (for S08, which is about the
+delivered data itself, also any roster person whose ID the truth says was damaged on the way).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class RuleScore:
 PERSON_TRUTH = """
         truth AS (
             SELECT regexp_extract(filename, '([0-9]{4}-[0-9]{2})/records[.]csv$', 1) AS delivery_month,
-                   feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid
+                   feed_code, source_file, cast(source_row AS INTEGER) AS source_row, role, pid, id_noise
             FROM read_csv($records, all_varchar = true, filename = true)
         ),
         person_truth AS (
@@ -53,20 +54,44 @@ def planted_alert_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path, month:
             SELECT DISTINCT rule_id, truth_person_id AS pid FROM read_csv($planted, all_varchar = true)
         ),
         raised AS (
-            SELECT a.rule_id, pt.pid
+            SELECT a.rule_id, pt.pid, a.subject_person_key
             FROM main.alert_history a LEFT JOIN person_truth pt ON pt.person_key = a.subject_person_key
             WHERE a.month = $month
         ),
-        rules AS (SELECT rule_id FROM reference.alert_rules)
+        -- S08 is about the delivered data itself: an alert on a roster row whose ID the truth
+        -- says was damaged on the way (and that linkage left unresolved) is right, planted or not
+        damaged_roster_ids AS (
+            SELECT DISTINCT records.person_key
+            FROM intermediate.int_person_records records
+            JOIN truth USING (delivery_month, feed_code, source_file, source_row, role)
+            WHERE records.feed_code IN ('civil_dibao', 'civil_tekun', 'civil_marginal')
+                AND truth.id_noise IN ('blank', 'typo', 'transposition', 'excel_damaged')
+        ),
+        justified AS (
+            SELECT raised.rule_id FROM raised JOIN planted USING (rule_id, pid)
+            UNION ALL
+            SELECT raised.rule_id FROM raised JOIN damaged_roster_ids d ON d.person_key = raised.subject_person_key
+            WHERE raised.rule_id = 'S08' AND NOT EXISTS (
+                SELECT 1 FROM planted WHERE planted.rule_id = raised.rule_id AND planted.pid = raised.pid
+            )
+        ),
+        planted_raised AS (
+            SELECT DISTINCT planted.rule_id, planted.pid FROM planted JOIN raised USING (rule_id, pid)
+        ),
+        counts AS (
+            SELECT rule_id, 'planted' AS kind, count(*) AS n FROM planted GROUP BY ALL
+            UNION ALL SELECT rule_id, 'raised', count(*) FROM raised GROUP BY ALL
+            UNION ALL SELECT rule_id, 'planted_raised', count(*) FROM planted_raised GROUP BY ALL
+            UNION ALL SELECT rule_id, 'raised_planted', count(*) FROM justified GROUP BY ALL
+        )
         SELECT
             rules.rule_id,
-            (SELECT count(*) FROM planted p WHERE p.rule_id = rules.rule_id),
-            (SELECT count(*) FROM raised r WHERE r.rule_id = rules.rule_id),
-            (SELECT count(*) FROM planted p WHERE p.rule_id = rules.rule_id
-                AND EXISTS (SELECT 1 FROM raised r WHERE r.rule_id = p.rule_id AND r.pid = p.pid)),
-            (SELECT count(*) FROM raised r WHERE r.rule_id = rules.rule_id
-                AND EXISTS (SELECT 1 FROM planted p WHERE p.rule_id = r.rule_id AND p.pid = r.pid))
-        FROM rules ORDER BY rules.rule_id
+            coalesce(sum(n) FILTER (WHERE kind = 'planted'), 0),
+            coalesce(sum(n) FILTER (WHERE kind = 'raised'), 0),
+            coalesce(sum(n) FILTER (WHERE kind = 'planted_raised'), 0),
+            coalesce(sum(n) FILTER (WHERE kind = 'raised_planted'), 0)
+        FROM reference.alert_rules AS rules LEFT JOIN counts USING (rule_id)
+        GROUP BY rules.rule_id ORDER BY rules.rule_id
         """,
         {"records": _records(truth_dir), "planted": str(truth_dir / "planted_alerts.csv"), "month": month},
     ).fetchall()
