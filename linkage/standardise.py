@@ -205,8 +205,9 @@ def set_aside_borrowed_ids(std: pl.DataFrame) -> pl.DataFrame:
     """A valid ID on a row whose name is clearly someone else's (a family member's number on
     the person's row): when the number's other records agree on another name, more often than
     this name appears under it, the row's ID, and what the ID says (birth date, sex), are set
-    aside and the row is linked like a record without a usable ID. Otherwise the deterministic
-    join would merge two people of one household."""
+    aside and the row is linked like a record without a usable ID, living with the number's
+    owner (its housemates). Otherwise the deterministic join would merge two people of one
+    household."""
     valid = std.filter(pl.col("id_valid") & pl.col("name_pinyin").is_not_null())
     names = valid.group_by("id_number", "person_name", "name_pinyin").len("records")
     owners = (
@@ -236,6 +237,10 @@ def set_aside_borrowed_ids(std: pl.DataFrame) -> pl.DataFrame:
             id_valid=pl.col("id_valid") & ~is_borrowed,
             **{c: pl.when(is_borrowed).then(None).otherwise(pl.col(c)) for c in ("id_compare", "birth_date", "sex")},
             birth_year=pl.when(is_borrowed).then(None).otherwise(pl.col("birth_year")),
+            # the number is a family member's: the person lives with its owner
+            housemates=pl.when(is_borrowed)
+            .then(pl.concat_list(pl.col("id_number")))
+            .otherwise(pl.col("housemates")),
         )
         .drop("borrowed")
     )

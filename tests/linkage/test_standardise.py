@@ -145,4 +145,6 @@ def test_a_family_members_id_on_a_row_is_set_aside(description, names, set_aside
     out = standardise(records)
     aside = set(out.filter(~pl.col("id_valid"))["person_name"])
     assert aside == set_aside, description
-    assert out.filter(~pl.col("id_valid"))["id_compare"].null_count() == len(out.filter(~pl.col("id_valid")))
+    aside_rows = out.filter(~pl.col("id_valid"))
+    assert aside_rows["id_compare"].null_count() == len(aside_rows), "the number is not compared as theirs"
+    assert all(h == ["141002199001011230"] for h in aside_rows["housemates"].to_list()), "they live with its owner"
