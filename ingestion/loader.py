@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -55,15 +56,20 @@ SUMMARY_MARKERS = {"合计", "总计", "小计"}
 # NUL and the other C0 controls but tab and line breaks: never part of a name, a code or a note
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# Each distinct delivered value is normalised once: codes, counties, dates and amounts repeat
+# across a register's rows (a value that raises is not remembered, and raises again).
 _SCALAR: dict[str, Callable[[object], str | None]] = {
-    TEXT: n.normalise_text,
-    CODE: n.normalise_code,
-    NAME: n.normalise_name,
-    DATE: n.normalise_date,
-    AMOUNT: n.normalise_amount,
-    INT: n.normalise_integer,
-    COUNTY: n.normalise_county,
-    PHONE: n.normalise_phone,
+    kind: lru_cache(maxsize=1 << 16)(normaliser)
+    for kind, normaliser in {
+        TEXT: n.normalise_text,
+        CODE: n.normalise_code,
+        NAME: n.normalise_name,
+        DATE: n.normalise_date,
+        AMOUNT: n.normalise_amount,
+        INT: n.normalise_integer,
+        COUNTY: n.normalise_county,
+        PHONE: n.normalise_phone,
+    }.items()
 }
 
 

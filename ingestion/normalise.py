@@ -5,12 +5,14 @@ look like"). Each takes the delivered text and returns the warehouse form, or ra
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 
 from reference import county_lookup
 
@@ -55,10 +57,13 @@ EARLIEST_BIRTH, LATEST_BIRTH = date(1890, 1, 1), date(2030, 12, 31)
 
 
 def id_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError(f"17 digits expected, got {len(first17)}")
+    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
     return _ID_CHECK_CHARS[total % 11]
 
 
+@lru_cache(maxsize=1 << 16)
 def _valid_birth(yyyymmdd: str) -> bool:
     try:
         born = datetime.strptime(yyyymmdd, "%Y%m%d").date()
@@ -81,7 +86,9 @@ def normalise_id(raw: object) -> NormalisedId:
     """
     if raw is None:
         return NormalisedId(None, None, IdStatus.BLANK)
-    text = _clean_text(raw).upper()
+    # most delivered numbers are already clean ASCII: no folding or stripping to do
+    plain = isinstance(raw, str) and len(raw) == 18 and raw.isascii() and raw.isalnum()
+    text = raw.upper() if plain else _clean_text(raw).upper()
     if text in ("", "NONE", "NULL", "NAN", "-", "无"):
         return NormalisedId(None, None, IdStatus.BLANK)
     if _EXCEL_SCIENTIFIC.match(text):
