@@ -238,9 +238,7 @@ def set_aside_borrowed_ids(std: pl.DataFrame) -> pl.DataFrame:
             **{c: pl.when(is_borrowed).then(None).otherwise(pl.col(c)) for c in ("id_compare", "birth_date", "sex")},
             birth_year=pl.when(is_borrowed).then(None).otherwise(pl.col("birth_year")),
             # the number is a family member's: the person lives with its owner
-            housemates=pl.when(is_borrowed)
-            .then(pl.concat_list(pl.col("id_number")))
-            .otherwise(pl.col("housemates")),
+            housemates=pl.when(is_borrowed).then(pl.concat_list(pl.col("id_number"))).otherwise(pl.col("housemates")),
         )
         .drop("borrowed")
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
-from orchestration.resources import REPO_ROOT
+from orchestration.resources import DUCKDB_MEMORY_LIMIT, REPO_ROOT
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # dbt through a guard that ends it if the orchestrator is killed (orchestration/dbt_guard.py)
@@ -22,6 +23,9 @@ def dbt_environment(warehouse_path: str) -> dict[str, str]:
     relationships test from a mart to a seed does not run in the step before linkage."""
     return {
         "LINFEN_WAREHOUSE": warehouse_path,
+        # the same memory cap and spill folder as the run's own connections (Warehouse)
+        "LINFEN_DUCKDB_MEMORY_LIMIT": os.environ.get("LINFEN_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT),
+        "LINFEN_DUCKDB_TEMP": str(Path(warehouse_path).parent / "duckdb_tmp"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_INDIRECT_SELECTION": "cautious",
     }

@@ -64,6 +64,12 @@ class MonitoringSettings(ConfigurableResource):
         return Path(self.output_dir)
 
 
+# DuckDB's memory cap (its default is 80% of the machine): the month of 4M people must fit
+# 8 GB with every process counted (issue 15), and the run's Python process holds the linkage
+# frames beside DuckDB, so DuckDB gets 3 GB and spills the rest to disk.
+DUCKDB_MEMORY_LIMIT = "3GB"
+
+
 class Warehouse(DuckDBResource):
     """The DuckDB warehouse (dagster-duckdb's resource), locked for the whole run."""
 
@@ -74,6 +80,11 @@ class Warehouse(DuckDBResource):
     open_wait_seconds: int = Field(
         default=120,
         description="How long a step waits for another process's connection to the file to close.",
+    )
+    memory_limit: str = Field(
+        default_factory=lambda: os.environ.get("LINFEN_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT),
+        description="DuckDB's memory cap on the run's connections and dbt's (LINFEN_DUCKDB_MEMORY_LIMIT); "
+        "beyond it DuckDB spills to duckdb_tmp/ beside the warehouse.",
     )
 
     @classmethod
@@ -106,6 +117,16 @@ class Warehouse(DuckDBResource):
         """The read-only copy analysts open (same file name, so dbt's views resolve)."""
         return self.folder / "analyst" / self.path.name
 
+    @property
+    def spill_folder(self) -> Path:
+        return self.folder / "duckdb_tmp"
+
+    def duckdb_config(self) -> dict:
+        """The connection's settings: memory capped, spilling beside the warehouse."""
+        return {"memory_limit": self.memory_limit, "temp_directory": str(self.spill_folder)} | dict(
+            self.connection_config
+        )
+
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection, closed however the block ends (dbt runs as a subprocess
@@ -123,7 +144,7 @@ class Warehouse(DuckDBResource):
         deadline = time.monotonic() + self.open_wait_seconds
         while True:
             try:
-                return duckdb.connect(self.database, config=dict(self.connection_config))
+                return duckdb.connect(self.database, config=self.duckdb_config())
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
                     raise

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
