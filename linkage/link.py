@@ -30,7 +30,7 @@ from linkage.model import MODEL_PATH, LinkageConfig
 from linkage.review import apply_decisions, export_review, read_decisions, review_table
 from linkage.scoring import PAIR_SCHEMA, score_pairs
 from linkage.standardise import standardise
-from linkage.units import linkage_units, prior_match_probability
+from linkage.units import linkage_units, prior_match_probability, without_housemates
 
 __all__ = ["LinkageReport", "export_review", "link_records"]
 
@@ -94,6 +94,7 @@ def link_records(
     units, unresolved = linkage_units(std)
     started = time.perf_counter()
     scored = score_pairs(con, units, model_path, config) if len(unresolved) else pl.DataFrame(schema=PAIR_SCHEMA)
+    scored = without_housemates(scored, units)
     seconds = time.perf_counter() - started
     pairs, applied = apply_decisions(scored, units, decisions)
     remembered = remembered_links(con, month, units, decisions)

@@ -129,3 +129,20 @@ def prior_match_probability(units: pl.DataFrame) -> float:
     units, so 1/n (pairs of two valid IDs are never merged, so their prior does not matter).
     It falls with size as the name frequencies that offset it do."""
     return 1.0 / max(len(units), 2)
+
+
+def without_housemates(pairs: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """Scored pairs less those of a record and a valid-ID person it lives with: a roster
+    member is not their own housemate, however alike the two look (a child named after a
+    sibling, a namesake in the household)."""
+    housemates = (
+        units.filter(pl.col("unit_id").str.starts_with("rec:") & pl.col("housemates").is_not_null())
+        .select(pl.col("unit_id").alias("record"), pl.col("housemates").alias("id_number"))
+        .explode("id_number")
+        .select("record", (pl.lit("id:") + pl.col("id_number")).alias("unit"))
+    )
+    if housemates.is_empty() or pairs.is_empty():
+        return pairs
+    forward = housemates.select(pl.col("unit").alias("unit_id_l"), pl.col("record").alias("unit_id_r"))
+    backward = housemates.select(pl.col("record").alias("unit_id_l"), pl.col("unit").alias("unit_id_r"))
+    return pairs.join(pl.concat([forward, backward]).unique(), on=["unit_id_l", "unit_id_r"], how="anti")

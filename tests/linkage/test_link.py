@@ -9,7 +9,7 @@ from linkage.errors import ReviewedPairsError
 from linkage.model import LinkageConfig
 from linkage.review import apply_decisions, read_decisions
 from linkage.scoring import PAIR_SCHEMA
-from linkage.units import person_key
+from linkage.units import person_key, without_housemates
 
 CONFIG = LinkageConfig(match_threshold=0.9, review_threshold=0.5)
 
@@ -197,3 +197,15 @@ def test_a_register_full_of_unknown_people_raises_the_bar_for_its_records():
     assert shares["civil_reports:person"] < 0.2 < 0.9 < shares["civil_visits:person"]
     method = dict(assigned.select("person_record_id", "match_method").iter_rows())
     assert method["s0"] == "singleton", "odds 1.5 are not enough where nine in ten are strangers"
+
+
+def test_a_record_is_never_the_person_it_lives_with():
+    """A roster member with a damaged ID and a household member of the same name (a child
+    named after a sibling): the pair is dropped however alike the two look."""
+    units = pl.DataFrame(
+        {"unit_id": ["rec:r1", "id:A", "id:B"], "housemates": [["A"], None, None]},
+        schema={"unit_id": pl.String, "housemates": pl.List(pl.String)},
+    )
+    pairs = pair_frame([("id:A", "rec:r1", 0.99), ("id:B", "rec:r1", 0.5), ("rec:r1", "id:A", 0.9)])
+    kept = without_housemates(pairs, units)
+    assert kept.rows() == [("id:B", "rec:r1", 0.5)]
