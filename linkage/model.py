@@ -58,8 +58,8 @@ class LinkageConfig:
         ("person_name", 0.01),  # another name on the row: a changed name, a family member's
         ("birth_date", 0.002),  # a date wrong beyond one slip (a slip is a level of its own)
         ("sex", 0.002),  # a sex column filled wrongly
-        ("home_region", 0.03),  # registered in another county; a mistyped region digit
-        ("place", 0.05),  # moved since a register last saw the person (feeds.md: addresses lag)
+        ("place", 0.05),  # moved since a register last saw them (feeds.md: addresses lag), or
+        # registered away from the ID's region
         ("phone", 0.2),  # numbers change, families share one
         ("age_hint", 0.02),  # a pupil who started late or repeats a grade
         ("household", 0.2),  # listed with other people: a household split, a member moved out
@@ -154,17 +154,27 @@ def age_hint_comparison() -> cl.CustomComparison:
 
 
 def place_comparison() -> cl.CustomComparison:
-    """Same village; same township; same county; else (village and township names repeat
-    across counties, so each level also asks for the levels above it)."""
+    """Where the person is, counted once: same village; same township; same county, from the
+    counties both records name, else from their home regions (the ID's region, else the county
+    named) when a side names no county; else. Village and township names repeat across
+    counties, so each level also asks for the levels above it. (A home-region comparison of
+    its own counted the county twice for records without ID digits, whose home region is the
+    county they name, and merged strangers with namesakes of the county.)"""
     same_county = "county_code_l = county_code_r"
     same_township = f"{same_county} AND township_l = township_r"
+    county_or_region = (
+        f"CASE WHEN county_code_l IS NOT NULL AND county_code_r IS NOT NULL THEN {same_county} "
+        "ELSE home_region_l = home_region_r END"
+    )
     return cl.CustomComparison(
         output_column_name="place",
         comparison_levels=[
-            cll.NullLevel("county_code"),
+            cll.CustomLevel(
+                "(county_code_l IS NULL OR county_code_r IS NULL) AND (home_region_l IS NULL OR home_region_r IS NULL)"
+            ).configure(is_null_level=True),
             cll.CustomLevel(f"{same_township} AND village_l = village_r", label_for_charts="same village"),
             cll.CustomLevel(same_township, label_for_charts="same township"),
-            cll.CustomLevel(same_county, label_for_charts="same county"),
+            cll.CustomLevel(county_or_region, label_for_charts="same county (named, else the home region)"),
             cll.ElseLevel(),
         ],
     )
@@ -231,7 +241,6 @@ def settings(config: LinkageConfig | None = None, record_shares: dict[str, float
             birth_date_comparison(),
             age_hint_comparison(),
             cl.ExactMatch("sex"),
-            cl.ExactMatch("home_region"),
             place_comparison(),
             cl.ExactMatch("phone"),
             household_comparison(),
