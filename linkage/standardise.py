@@ -28,6 +28,14 @@ def _pinyin(text: str) -> str:
     return "".join(_char_pinyin(c) for c in text)
 
 
+def swapped_pinyin(name: str | None) -> str | None:
+    """The pinyin of a three-character name with its given-name characters swapped (张丽华 as
+    张华丽), for blocking records that wrote it so; None for other names."""
+    if not name or "·" in name or len(name) != 3 or name.startswith(COMPOUND_SURNAMES):
+        return None
+    return _char_pinyin(name[0]) + _char_pinyin(name[2]) + _char_pinyin(name[1])
+
+
 @lru_cache(maxsize=200_000)
 def name_parts(name: str | None) -> tuple[str | None, str | None, str | None]:
     """(full pinyin, surname pinyin, given-name pinyin) of a Chinese name, toneless."""
@@ -76,6 +84,7 @@ STANDARDISED_SCHEMA = {
     "name_pinyin": pl.String,
     "surname_pinyin": pl.String,
     "given_pinyin": pl.String,
+    "name_pinyin_swapped": pl.String,
     "id_number": pl.String,
     "id_compare": pl.String,
     "id_region": pl.String,
@@ -125,9 +134,8 @@ def with_housemates(std: pl.DataFrame) -> pl.DataFrame:
     """The valid IDs of the other members of the record's roster household (household_ref),
     null when there are none: a roster member whose own ID is damaged is still recognisable
     by the people they live with, when another roster lists them with the same people."""
-    valid = pl.col("id_valid") if "id_valid" in std.columns else pl.col("id_number").is_not_null()
     members = (
-        std.filter(valid & pl.col("household_ref").is_not_null())
+        std.filter(pl.col("id_valid") & pl.col("household_ref").is_not_null())
         .group_by("household_ref")
         .agg(pl.col("id_number").unique().sort().alias("household_ids"))
     )
@@ -173,6 +181,7 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
         name_pinyin=full,
         surname_pinyin=surname,
         given_pinyin=given,
+        name_pinyin_swapped=_per_value(r["person_name"], swapped_pinyin, pl.String),
         id_region=pl.coalesce(pl.col("id_compare").str.slice(0, 6), raw_region),
         id_valid=pl.col("id_number_status").is_in([str(s) for s in USABLE_ID_STATUSES]),
         birth_date=birth_date,
@@ -185,8 +194,15 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
         # where the person belongs: the ID's region, else the county the record names
         home_region=pl.coalesce("id_region", "county_code"),
     )
-    out = with_housemates(out)
-    return set_aside_borrowed_ids(out.select(pl.col(c).cast(dtype) for c, dtype in STANDARDISED_SCHEMA.items()))
+    out = set_aside_borrowed_ids(
+        with_housemates(out).select(pl.col(c).cast(dtype) for c, dtype in STANDARDISED_SCHEMA.items())
+    )
+    # an ID with a slip keeps either its first ten digits (region, birth year) or its last
+    # eight (birth month and day, sequence, check): blocking on each half finds the number it
+    # was meant to be, the region digits and the birth year included
+    return out.with_columns(
+        id_head=pl.col("id_compare").str.slice(0, 10), id_tail=pl.col("id_compare").str.slice(10, 8)
+    )
 
 
 def _differs_by_more_than_one_character(a: str, b: str) -> bool:

@@ -103,8 +103,6 @@ def records_frame(std: pl.DataFrame) -> pl.DataFrame:
         held_registers=pl.lit(None, pl.List(pl.String)),
         name_unresolved=pl.lit(None, pl.String),
         name_unresolved_swapped=pl.lit(None, pl.String),
-        id_head=pl.col("id_compare").str.slice(0, 10),
-        id_tail=pl.col("id_compare").str.slice(10, 8),
         damaged_id_head=pl.lit(None, pl.String),
         damaged_id_tail=pl.lit(None, pl.String),
     ).select(UNIT_COLUMNS)

@@ -7,8 +7,6 @@ import hashlib
 
 import polars as pl
 
-from linkage.standardise import _char_pinyin as _syllable
-
 UNIT_COLUMNS = [
     "unit_id",
     "unit_key",
@@ -48,7 +46,6 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(units to score, unresolved records). A unit is one valid ID (its most common name and
     place, and the one-person-once registers that already hold it) or one record without a
     valid ID."""
-    std = std.with_columns(id_head=pl.col("id_compare").str.slice(0, 10), id_tail=pl.col("id_compare").str.slice(10, 8))
     valid = std.filter(pl.col("id_valid"))
     mode = lambda c: pl.col(c).drop_nulls().mode().sort().first().alias(c)  # noqa: E731
     id_units = (
@@ -102,21 +99,9 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             ),
             record_units.with_columns(
                 name_unresolved=pl.when(pl.col("id_compare").is_null()).then(pl.col("name_pinyin")),
-                # an ID with a slip keeps either its first ten digits (region, birth year) or its
-                # last eight (birth month and day, sequence, check): blocking on each half finds
-                # the valid ID it was meant to be, the region digits and the birth year included
-                damaged_id_head=pl.col("id_compare").str.slice(0, 10),
-                damaged_id_tail=pl.col("id_compare").str.slice(10, 8),
-                # the given-name characters swapped (张丽华 written 张华丽), for blocking only
-                name_unresolved_swapped=pl.when(
-                    pl.col("id_compare").is_null() & (pl.col("person_name").str.len_chars() == 3)
-                ).then(
-                    pl.concat_str(
-                        pl.col("surname_pinyin"),
-                        pl.col("person_name").str.slice(2, 1).map_elements(_syllable, return_dtype=pl.String),
-                        pl.col("person_name").str.slice(1, 1).map_elements(_syllable, return_dtype=pl.String),
-                    )
-                ),
+                name_unresolved_swapped=pl.when(pl.col("id_compare").is_null()).then(pl.col("name_pinyin_swapped")),
+                damaged_id_head=pl.col("id_head"),
+                damaged_id_tail=pl.col("id_tail"),
             ),
         ],
         how="diagonal",

@@ -8,8 +8,15 @@ from datetime import date, timedelta
 
 from ingestion.catalogue import FEEDS, FEEDS_BY_CODE
 from synthetic.events import Events, low_income
-from synthetic.noise import ID_KEYED_FEEDS, Noise, random_phone, unregistered_person
-from synthetic.population import DISABILITY_CATEGORY_DIGIT, DISABILITY_LEVELS, CityBuilder, Household, Person
+from synthetic.noise import ID_KEYED_FEEDS, Noise, unregistered_person
+from synthetic.population import (
+    DISABILITY_CATEGORY_DIGIT,
+    DISABILITY_LEVELS,
+    CityBuilder,
+    Household,
+    Person,
+    random_phone,
+)
 
 SUBSIDY_CATEGORY = {"tekun": "特困人员", "dibao": "低保对象", "marginal": "低保边缘"}
 AID_BY_STAGE = {

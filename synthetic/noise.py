@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from pypinyin import lazy_pinyin
 
 from ingestion.normalise import EXCEL_EPOCH, id_check_char
-from synthetic.population import GIVEN_FEMALE, GIVEN_MALE, SURNAME_WEIGHTS, SURNAMES, Person
+from synthetic.population import GIVEN_FEMALE, GIVEN_MALE, Person, draw_name, random_phone
 
 _FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 EXTRA_NAME_CHARS = (
@@ -213,11 +213,6 @@ class Noise:
         return {"name": name, "long": f"临汾市{name}", "longer": f"山西省临汾市{name}", "code": code}[form]
 
 
-def random_phone(rng: random.Random) -> str:
-    """A mobile number from the person's own damage stream (the builder's stream stays as it was)."""
-    return rng.choice(["139", "138", "135", "150", "152", "186", "187", "133", "177"]) + f"{rng.randrange(10**8):08d}"
-
-
 def unregistered_person(builder, like: Person, noise: Noise, feed_code: str) -> Person:
     """Somebody living where `like` lives whom no register holds (a newcomer, a neighbour in
     hardship): a hand-kept record may be about them, and no record with a valid ID is. Drawn
@@ -230,14 +225,10 @@ def unregistered_person(builder, like: Person, noise: Noise, feed_code: str) -> 
         first17 = f"{region}{birth:%Y%m%d}{rng.randrange(0, 500) * 2 + (sex == '男'):03d}"
         if first17 not in builder.ids.used:
             break
-    given_pool = GIVEN_MALE if sex == "男" else GIVEN_FEMALE
-    name = rng.choices(SURNAMES, SURNAME_WEIGHTS)[0] + "".join(
-        rng.choice(given_pool) for _ in range(rng.choice([1, 2]))
-    )
     return Person(
         pid=f"U{like.pid}-{feed_code}",
         hid=f"U{like.hid}-{feed_code}",
-        name=name,
+        name=draw_name(rng, sex),
         sex=sex,
         birth=birth,
         id_number=first17 + id_check_char(first17),

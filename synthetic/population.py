@@ -134,6 +134,22 @@ class IdIssuer:
                 return first17 + id_check_char(first17)
 
 
+def draw_name(rng: random.Random, sex: str, surname: str | None = None) -> str:
+    """A name as the city's people bear them: now and then a minority name, else a surname
+    by frequency and one or two given-name characters."""
+    if rng.random() < 0.002:
+        return rng.choice(MINORITY_NAMES)
+    surname = surname or rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
+    pool = GIVEN_MALE if sex == "男" else GIVEN_FEMALE
+    given = rng.choice(pool) + (rng.choice(pool) if rng.random() < 0.55 else "")
+    return surname + given
+
+
+def random_phone(rng: random.Random) -> str:
+    """A mobile number (its uniqueness is the caller's affair)."""
+    return rng.choice(["139", "138", "135", "150", "152", "186", "187", "133", "177"]) + f"{rng.randrange(10**8):08d}"
+
+
 class CityBuilder:
     """Builds households and people; programme membership follows the income rules."""
 
@@ -169,19 +185,11 @@ class CityBuilder:
 
     # -- people -------------------------------------------------------------------------
     def name(self, sex: str, surname: str | None = None) -> str:
-        if self.rng.random() < 0.002:
-            return self.rng.choice(MINORITY_NAMES)
-        surname = surname or self.rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
-        pool = GIVEN_MALE if sex == "男" else GIVEN_FEMALE
-        given = self.rng.choice(pool) + (self.rng.choice(pool) if self.rng.random() < 0.55 else "")
-        return surname + given
+        return draw_name(self.rng, sex, surname)
 
     def phone(self) -> str:
         while True:
-            number = (
-                self.rng.choice(["139", "138", "135", "150", "152", "186", "187", "133", "177"])
-                + f"{self.rng.randrange(10**8):08d}"
-            )
+            number = random_phone(self.rng)
             if number not in self.phones:
                 self.phones.add(number)
                 return number
