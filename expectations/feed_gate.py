@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+import duckdb
+import polars as pl
 
-from expectations.suites import QualityThresholds, feed_suites, prepare_feed_frame
-from expectations.validate import ValidationSummary, update_data_docs, validate_frame
-from ingestion.catalogue import Feed
+from expectations.duckdb_sql import handed_over
+from expectations.suites import AS_DATE, QualityThresholds, feed_suites
+from expectations.validate import ValidationSummary, update_data_docs, validate_sql
+from ingestion.catalogue import DATE, Feed
 from ingestion.loader import META_COLUMNS
 from reference import month_end
 
@@ -26,26 +28,37 @@ class FeedValidation:
         return self.blocking.success
 
 
-def records_frame(feed: Feed, records: list[dict]) -> pd.DataFrame:
-    """The rows as the raw table will hold them (all text)."""
-    columns = META_COLUMNS + feed.warehouse_columns()
-    return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype="object") for c in columns})
+def checked_rows_query(feed: Feed, table: str, columns: list[str]) -> str:
+    """The delivery's rows as the raw table will hold them (all text), with each date column
+    among `columns` also parsed (`<column>__as_date`) for the range checks."""
+    dates = [c.name for c in feed.columns if c.type == DATE and c.name in columns]
+    parsed = "".join(f", TRY_STRPTIME({_ident(c)}, '%Y-%m-%d')::DATE AS {_ident(c + AS_DATE)}" for c in dates)
+    return f"SELECT *{parsed} FROM {_ident(table)}"  # names from the catalogue only
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def validate_delivery(
+    con: duckdb.DuckDBPyConnection,
     feed: Feed,
-    records: list[dict],
+    records: pl.DataFrame,
     month: str,
     previous_rows: int | None,
     docs_root: Path | None = None,
     thresholds: QualityThresholds | None = None,
 ) -> FeedValidation:
-    """Run the feed's blocking and warning suites on the parsed delivery."""
+    """Run the feed's blocking and warning suites on the parsed delivery, as SQL in DuckDB on
+    the rows' Arrow buffers (a cursor of the warehouse connection `con`)."""
     thresholds = thresholds or QualityThresholds()
-    suites = feed_suites(feed, thresholds, previous_rows, month_end(month).isoformat(), rows=len(records))
-    frame = prepare_feed_frame(feed, records_frame(feed, records))
-    blocking = validate_frame(frame, suites["blocking"], feed.code, docs_root)
-    warning = validate_frame(frame, suites["warning"], feed.code, docs_root)
+    suites = feed_suites(feed, thresholds, previous_rows, month_end(month).isoformat(), rows=records.height)
+    table = f"incoming_{feed.code}"
+    rows = records.select(c for c in META_COLUMNS + feed.warehouse_columns() if c in records.columns)
+    query = checked_rows_query(feed, table, rows.columns)
+    with handed_over(con, {table: rows.to_arrow()}):
+        blocking = validate_sql(query, records.height, suites["blocking"], feed.code, docs_root)
+        warning = validate_sql(query, records.height, suites["warning"], feed.code, docs_root)
     if not blocking.success and docs_root is not None:
         update_data_docs(docs_root)  # the delivery is turned away: show why
     return FeedValidation(blocking, warning)

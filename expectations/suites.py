@@ -39,16 +39,7 @@ ALERT_STATUSES = ("新增", "持续", "已解除", "暂停", "已处置")  # dom
 MASKED_ID_PATTERN = rf"^(\d{{6}}\*{{8}}[\dX]{{4}}|{NO_VALID_ID})$"
 
 
-AS_DATE = "__as_date"
-
-
-def prepare_feed_frame(feed: Feed, frame: pd.DataFrame) -> pd.DataFrame:
-    """The raw table (text) plus a parsed copy of each date column for the range checks."""
-    out = frame.copy()
-    for column in feed.columns:
-        if column.type == DATE and column.name in out:
-            out[f"{column.name}{AS_DATE}"] = pd.to_datetime(out[column.name], errors="coerce", format="%Y-%m-%d")
-    return out
+AS_DATE = "__as_date"  # a date column parsed, for the range checks (expectations.feed_gate)
 
 
 TYPE_PATTERNS = {

@@ -11,6 +11,8 @@ from pathlib import Path
 import great_expectations as gx
 import pandas as pd
 
+from expectations.duckdb_sql import CONNECTION_STRING
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
@@ -85,30 +87,36 @@ def _batch_definition(context, asset_name: str):
         return asset.add_batch_definition_whole_dataframe("whole")
 
 
-def validate_frame(
-    frame: pd.DataFrame, suite: gx.ExpectationSuite, asset_name: str, docs_root: Path | None = None
-) -> ValidationSummary:
-    """Validate a whole frame (GX validates 1M rows in under a second: no sampling). With
-    `docs_root`, the validation is stored in a GX project there and its Data Docs (HTML) are
-    updated; the summary carries their address."""
-    docs_url = None
+def _sql_batch_definition(context, asset_name: str, query: str):
+    """A query asset on the rows lent by `expectations.duckdb_sql.handed_over`."""
+    source = context.data_sources.add_or_update_sql("warehouse_sql", connection_string=CONNECTION_STRING)
+    try:
+        source.delete_asset(asset_name)
+    except LookupError:
+        pass
+    return source.add_query_asset(name=asset_name, query=query).add_batch_definition_whole_table("whole")
+
+
+def _validated(batch_definition, suite: gx.ExpectationSuite, docs_root: Path | None, batch_parameters: dict):
+    """Run the suite on the batch; with `docs_root`, through a checkpoint that stores the result
+    for the Data Docs. Returns (result, docs address)."""
     if docs_root is None:
-        batch = _batch_definition(_context(), asset_name).get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format=RESULT_FORMAT)
-    else:
-        context = _file_context(str(docs_root))
-        stored = context.suites.add_or_update(
-            gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations))
-        )
-        definition = context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=suite.name, data=_batch_definition(context, asset_name), suite=stored)
-        )
-        checkpoint = context.checkpoints.add_or_update(
-            gx.Checkpoint(name=suite.name, validation_definitions=[definition], actions=[], result_format=RESULT_FORMAT)
-        )
-        outcome = checkpoint.run(batch_parameters={"dataframe": frame})  # stored for the Data Docs
-        result = next(iter(outcome.run_results.values()))
-        docs_url = context.get_docs_sites_urls()[0]["site_url"]
+        return batch_definition.get_batch(batch_parameters=batch_parameters).validate(
+            suite, result_format=RESULT_FORMAT
+        ), None
+    context = _file_context(str(docs_root))
+    stored = context.suites.add_or_update(gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations)))
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=stored)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(name=suite.name, validation_definitions=[definition], actions=[], result_format=RESULT_FORMAT)
+    )
+    outcome = checkpoint.run(batch_parameters=batch_parameters)  # stored for the Data Docs
+    return next(iter(outcome.run_results.values())), context.get_docs_sites_urls()[0]["site_url"]
+
+
+def _summary(result, suite: gx.ExpectationSuite, rows: int, docs_url: str | None) -> ValidationSummary:
     failed = [
         FailedExpectation(
             expectation=r.expectation_config.type,
@@ -119,7 +127,30 @@ def validate_frame(
         for r in result.results
         if not r.success
     ]
-    return ValidationSummary(suite.name, bool(result.success), len(result.results), len(frame), failed, docs_url)
+    return ValidationSummary(suite.name, bool(result.success), len(result.results), rows, failed, docs_url)
+
+
+def validate_frame(
+    frame: pd.DataFrame, suite: gx.ExpectationSuite, asset_name: str, docs_root: Path | None = None
+) -> ValidationSummary:
+    """Validate a whole (small) frame: the alerts, the workbooks' cells. With `docs_root`, the
+    validation is stored in a GX project there and its Data Docs (HTML) are updated; the
+    summary carries their address."""
+    context = _context() if docs_root is None else _file_context(str(docs_root))
+    batch_definition = _batch_definition(context, asset_name)
+    result, docs_url = _validated(batch_definition, suite, docs_root, {"dataframe": frame})
+    return _summary(result, suite, len(frame), docs_url)
+
+
+def validate_sql(
+    query: str, rows: int, suite: gx.ExpectationSuite, asset_name: str, docs_root: Path | None = None
+) -> ValidationSummary:
+    """Validate the rows a query selects from what `expectations.duckdb_sql.handed_over` lent
+    (DuckDB runs the expectations as SQL; nothing is copied into pandas)."""
+    context = _context() if docs_root is None else _file_context(str(docs_root))
+    batch_definition = _sql_batch_definition(context, asset_name, query)
+    result, docs_url = _validated(batch_definition, suite, docs_root, {})
+    return _summary(result, suite, rows, docs_url)
 
 
 def update_data_docs(docs_root: Path) -> str:

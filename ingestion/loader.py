@@ -9,38 +9,21 @@ a correction are kept in `raw.replaced_events` (the row as it was, when and why 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 
-from ingestion import normalise as n
-from ingestion.catalogue import (
-    AMOUNT,
-    CODE,
-    COUNTY,
-    DATE,
-    DISABILITY_CARD,
-    ID,
-    INT,
-    NAME,
-    PHONE,
-    TEXT,
-    Feed,
-    normalise_header,
-)
+from ingestion.catalogue import Feed, normalise_header
 from ingestion.errors import FeedFileError
 from ingestion.landing import counties_without_file, delivered_names, feed_of
-from ingestion.reader import MAX_CELL_CHARS, DeliveredTable, read_delivered
-from reference import mask_id_shapes, month_end
+from ingestion.parse import RULE, SOURCE_ROW, check_natural_keys, parse_file, quarantine_rows, unknown_code_counts
+from ingestion.reader import DeliveredTable, read_delivered
+from reference import month_end
 
 META_COLUMNS = ["record_id", "delivery_month", "source_file", "source_row", "row_issues"]
 QUARANTINE_COLUMNS = [
@@ -52,25 +35,6 @@ QUARANTINE_COLUMNS = [
     "detail",
     "raw_values",
 ]
-SUMMARY_MARKERS = {"合计", "总计", "小计"}
-# NUL and the other C0 controls but tab and line breaks: never part of a name, a code or a note
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-# Each distinct delivered value is normalised once: codes, counties, dates and amounts repeat
-# across a register's rows (a value that raises is not remembered, and raises again).
-_SCALAR: dict[str, Callable[[object], str | None]] = {
-    kind: lru_cache(maxsize=1 << 16)(normaliser)
-    for kind, normaliser in {
-        TEXT: n.normalise_text,
-        CODE: n.normalise_code,
-        NAME: n.normalise_name,
-        DATE: n.normalise_date,
-        AMOUNT: n.normalise_amount,
-        INT: n.normalise_integer,
-        COUNTY: n.normalise_county,
-        PHONE: n.normalise_phone,
-    }.items()
-}
 
 
 class DeliveryStatus(StrEnum):
@@ -163,209 +127,53 @@ def map_headers(table: DeliveredTable, feed: Feed) -> tuple[dict[str, int], list
     return mapping, missing_optional, unknown
 
 
-class RowRejected(Exception):
-    def __init__(self, rule: str, detail: str):
-        super().__init__(detail)
-        self.rule, self.detail = rule, detail
-
-
-def _normalise_id_into(out: dict, name: str, raw: object) -> None:
-    result = n.normalise_id(raw)
-    out[name], out[f"{name}_status"], out[f"{name}_raw"] = result.value, result.status, result.cleaned
-
-
-EARLIEST_DATE = n.EARLIEST_DATE.isoformat()
-
-
-def _check_range(column, value: str | None, latest_date: str) -> None:
-    """Dates between 1900 and the delivery month's end; amounts not negative."""
-    if value is None:
-        return
-    if column.type == DATE and not EARLIEST_DATE <= value <= latest_date:
-        raise ValueError(f"date {value} outside {EARLIEST_DATE}..{latest_date}")
-    if column.type in (AMOUNT, INT) and value.startswith("-"):
-        raise ValueError(f"negative value {value}")
-
-
-def normalise_row(
-    feed: Feed,
-    mapping: dict[str, int],
-    cells: list[str | None],
-    latest_date: str = "9999-12-31",
-    unknown_codes: dict[str, dict[str, int]] | None = None,
-) -> tuple[dict, list[str]]:
-    """Warehouse values of one delivered row, and the optional fields that had to be blanked.
-    A coded value is mapped onto the glossary; an unknown one is kept as unknown (NULL), noted
-    on the row and counted in `unknown_codes`. Raises RowRejected when the row cannot be used."""
-    out: dict[str, str | None] = {}
-    issues: list[str] = []
-    for column in feed.columns:
-        index = mapping.get(column.name)
-        raw = cells[index] if index is not None and index < len(cells) else None
-        if raw is not None and len(raw) > MAX_CELL_CHARS:
-            raise RowRejected("oversized_cell", f"{column.header} holds {len(raw)} characters")
-        if column.type == ID:
-            _normalise_id_into(out, column.name, raw)
-            continue
-        if column.type == DISABILITY_CARD:
-            card = n.normalise_code(raw)
-            out[column.name] = card
-            _normalise_id_into(out, "id_number", card[:18] if card else None)
-            continue
-        try:
-            out[column.name] = _SCALAR[column.type](raw)
-        except ValueError as exc:
-            if column.type == COUNTY:
-                raise RowRejected("county_outside_linfen", f"{column.header}: {exc}") from exc
-            if column.required:
-                raise RowRejected(f"invalid_{column.name}", f"{column.header}: {exc}") from exc
-            out[column.name] = None
-            issues.append(f"{column.name}: {exc}")
-            continue
-        try:
-            _check_range(column, out[column.name], latest_date)
-        except ValueError as exc:
-            rule = "negative_amount" if "negative" in str(exc) else "date_out_of_range"
-            raise RowRejected(rule, f"{column.header}: {exc}") from exc
-        if column.codes is not None and out[column.name] is not None:
-            delivered = out[column.name]
-            out[column.name] = column.codes.to_glossary(delivered)
-            if out[column.name] is None:
-                shown = mask_id_shapes(delivered)[:20]
-                issues.append(f"{column.name}: unknown code {shown!r}")
-                if unknown_codes is not None:
-                    counts = unknown_codes.setdefault(column.name, {})
-                    counts[shown] = counts.get(shown, 0) + 1
-        if column.required and out[column.name] is None:
-            raise RowRejected("missing_required_value", f"{column.header} is blank or unknown")
-    return out, issues
-
-
-def natural_key(feed: Feed, values: dict) -> str | None:
-    parts = []
-    for name in feed.natural_key:
-        value = values.get(name)
-        if feed.column(name).type == ID:
-            value = value or values.get(f"{name}_raw")
-        if not value:
-            return None
-        parts.append(value)
-    return "|".join(parts)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-
-
-def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[list[dict], list[dict], LoadReport]:
-    """Normalise every row of the month's files; no database access."""
+def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[pl.DataFrame, list[dict], LoadReport]:
+    """Read and check every row of the month's files (ingestion.parse); no database access.
+    Returns the usable rows as the raw table's text columns, the quarantined rows and the
+    report."""
     report = LoadReport(feed.code, month, files=[p.name for p in files])
-    records: list[dict] = []
-    quarantine: list[dict] = []
-    seen_keys: dict[str, tuple[int, str]] = {}
-
-    def reject(path: Path, row: int, rule: str, detail: str, cells: list) -> None:
-        quarantine.append(
-            {
-                "feed_code": feed.code,
-                "delivery_month": month,
-                "source_file": path.name,
-                "source_row": row,
-                "rule": rule,
-                "detail": detail,
-                "raw_values": json.dumps(cells, ensure_ascii=False),
-            }
-        )
-        report.quarantine_by_rule[rule] = report.quarantine_by_rule.get(rule, 0) + 1
-
     latest_date = month_end(month).isoformat()
-    for path in files:
+    parsed: list[pl.DataFrame] = []
+    unknown_columns: list[str] = []
+    for file_index, path in enumerate(files):
         try:
             table = read_delivered(path, feed, month)
         except FeedFileError as exc:
             if exc.rule == "empty_file" and feed.kind == "event":
                 continue  # an empty event file: no events this month (feeds.md)
             raise
-        file_county = path.stem.split("__", 1)[1] if "__" in path.stem else None
         mapping, missing_optional, unknown = map_headers(table, feed)
         report.missing_optional_columns = sorted(set(report.missing_optional_columns) | set(missing_optional))
         report.unknown_headers = sorted(set(report.unknown_headers) | set(unknown))
-        seen_rows: dict[tuple, int] = {}
-        width = len(table.headers)
-        header_cells = [normalise_header(h) for h in table.headers]
-        named = sum(1 for h in header_cells if h)
-        for row_number, cells in table.rows:
-            if all(c is None or not str(c).strip() for c in cells):
-                continue
-            report.rows_read += 1
-            if any((c or "").strip() in SUMMARY_MARKERS for c in cells[:4]):
-                reject(path, row_number, "summary_row", "合计/总计 row, not a record", cells)
-                continue
-            repeats = sum(1 for c, h in zip(cells, header_cells, strict=False) if c and h and normalise_header(c) == h)
-            if repeats * 2 > named:
-                reject(path, row_number, "repeated_header", f"the header again ({repeats} of {named} cells)", cells)
-                continue
-            if any(c and CONTROL_CHARACTERS.search(c) for c in cells):
-                reject(path, row_number, "control_character", "a cell holds a NUL or another control character", cells)
-                continue
-            if len(cells) > width and any(c not in (None, "") for c in cells[width:]):
-                reject(path, row_number, "ragged_row", f"{len(cells)} cells under {width} headers", cells)
-                continue
-            if len(cells) < width and table.encoding != "xlsx":
-                reject(path, row_number, "ragged_row", f"{len(cells)} cells under {width} headers", cells)
-                continue
-            fingerprint = tuple(cells)
-            if fingerprint in seen_rows:
-                reject(path, row_number, "exact_duplicate", f"same as row {seen_rows[fingerprint]}", cells)
-                continue
-            seen_rows[fingerprint] = row_number
-            try:
-                values, issues = normalise_row(feed, mapping, cells, latest_date, report.unknown_codes)
-            except RowRejected as exc:
-                reject(path, row_number, exc.rule, exc.detail, cells)
-                continue
-            if file_county and values.get("county") and values["county"] != file_county:
-                reject(
-                    path,
-                    row_number,
-                    "county_not_of_file",
-                    f"row of {values['county']} in the file of {file_county}",
-                    cells,
-                )
-                continue
-            if feed.kind == "event":
-                key = natural_key(feed, values)
-                if key is None:
-                    reject(
-                        path,
-                        row_number,
-                        "missing_natural_key",
-                        "natural key " + "+".join(feed.natural_key) + " incomplete",
-                        cells,
-                    )
-                    continue
-                content = json.dumps(values, sort_keys=True, ensure_ascii=False)
-                if key in seen_keys:
-                    first_row, first_content = seen_keys[key]
-                    rule = "duplicate_natural_key" if content == first_content else "conflicting_natural_key"
-                    reject(path, row_number, rule, f"same natural key as row {first_row}", cells)
-                    continue
-                seen_keys[key] = (row_number, content)
-                record_id = f"{feed.code}:{_digest(key)}"
-            else:
-                record_id = f"{feed.code}:{month}:{path.stem}:{row_number}"
-            values.update(
-                record_id=record_id,
-                delivery_month=month,
-                source_file=path.name,
-                source_row=str(row_number),
-                row_issues="; ".join(issues) or None,
+        frame, unknown_columns = parse_file(table, feed, mapping, latest_date, file_index)
+        parsed.append(frame)
+    columns = META_COLUMNS + feed.warehouse_columns()
+    if not parsed:
+        empty = pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in columns})
+        report.status = DeliveryStatus.NO_EVENTS if feed.kind == "event" else report.status
+        return empty, [], report
+    frame = pl.concat(parsed, how="diagonal_relaxed")
+    report.rows_read = frame.height
+    if feed.kind == "event":
+        frame = check_natural_keys(frame, feed)
+    else:
+        frame = frame.with_columns(
+            pl.format("{}:{}:{}:{}", pl.lit(feed.code), pl.lit(month), pl.col("__stem"), pl.col(SOURCE_ROW)).alias(
+                "record_id"
             )
-            records.append(values)
-            for role in feed.roles:
-                status = values[f"{role.id_number}_status"]
-                report.id_status_counts[status] = report.id_status_counts.get(status, 0) + 1
-    report.rows_loaded = len(records)
+        )
+    quarantine = quarantine_rows(frame, feed, month)
+    for row in quarantine:
+        report.quarantine_by_rule[row["rule"]] = report.quarantine_by_rule.get(row["rule"], 0) + 1
+    loaded = frame.filter(pl.col(RULE).is_null()).sort("__file", SOURCE_ROW)
+    report.unknown_codes = unknown_code_counts(loaded, unknown_columns)
+    records = loaded.with_columns(
+        pl.lit(month).alias("delivery_month"), pl.col(SOURCE_ROW).cast(pl.String).alias("source_row")
+    ).select(pl.col(c).cast(pl.String) for c in columns)
+    for role in feed.roles:
+        for status, count in records[f"{role.id_number}_status"].value_counts().iter_rows():
+            report.id_status_counts[status] = report.id_status_counts.get(status, 0) + count
+    report.rows_loaded = records.height
     report.rows_quarantined = len(quarantine)
     if feed.kind == "event" and report.rows_read == 0:
         report.status = DeliveryStatus.NO_EVENTS
@@ -406,14 +214,14 @@ def write_delivery(
     con: duckdb.DuckDBPyConnection,
     feed: Feed,
     month: str,
-    records: list[dict],
+    records: pl.DataFrame,
     quarantine: list[dict],
     report: LoadReport,
 ) -> None:
     """Replace this delivery in one transaction: all of it lands, or none of it."""
     table = f"raw.{_ident(feed.code)}"
     columns = META_COLUMNS + feed.warehouse_columns()
-    incoming = pa.table({c: pa.array([r.get(c) for r in records], pa.string()) for c in columns})
+    incoming = records.select(columns).to_arrow()
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("incoming_rows", incoming)

@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
 
+import polars as pl
+
 from reference import county_lookup
 
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
@@ -219,3 +221,45 @@ def normalise_county(raw: object) -> str | None:
     if code is None:
         raise ValueError(f"county not in 临汾市: {text[:30]!r}")
     return code
+
+
+_CLEAN_ID = r"^[0-9]{17}[0-9X]$"
+
+
+def normalise_ids(delivered: pl.Series) -> pl.DataFrame:
+    """`normalise_id` over a column of distinct delivered values: (delivered, value, status,
+    cleaned). Numbers already written as 18 plain characters — nearly all of a register — are
+    checked by column expressions (birth date, then GB 11643 check character); anything else
+    goes through `normalise_id` one value at a time."""
+    frame = pl.DataFrame({"delivered": delivered.cast(pl.String)})
+    upper = pl.col("delivered").str.to_uppercase()
+    clean = frame.filter(upper.str.contains(_CLEAN_ID).fill_null(False)).with_columns(upper.alias("cleaned"))
+    born = pl.col("cleaned").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    total = pl.sum_horizontal(
+        pl.col("cleaned").str.slice(i, 1).cast(pl.Int32) * weight for i, weight in enumerate(_ID_WEIGHTS)
+    )
+    check = pl.lit(list(_ID_CHECK_CHARS), dtype=pl.List(pl.String)).list.get(total % 11)
+    status = (
+        pl.when(born.is_null() | (born < EARLIEST_BIRTH) | (born > LATEST_BIRTH))
+        .then(pl.lit(str(IdStatus.BIRTH_DATE_INVALID)))
+        .when(check != pl.col("cleaned").str.slice(17, 1))
+        .then(pl.lit(str(IdStatus.CHECKSUM_INVALID)))
+        .otherwise(pl.lit(str(IdStatus.VALID)))
+    )
+    clean = clean.with_columns(status.alias("status")).select(
+        "delivered",
+        pl.when(pl.col("status") == str(IdStatus.VALID)).then(pl.col("cleaned")).alias("value"),
+        "status",
+        "cleaned",
+    )
+    rest = frame.join(clean, on="delivered", how="anti", nulls_equal=True)["delivered"].to_list()
+    results = [normalise_id(raw) for raw in rest]
+    other = pl.DataFrame(
+        {
+            "delivered": pl.Series(rest, dtype=pl.String),
+            "value": pl.Series([r.value for r in results], dtype=pl.String),
+            "status": pl.Series([str(r.status) for r in results], dtype=pl.String),
+            "cleaned": pl.Series([r.cleaned for r in results], dtype=pl.String),
+        }
+    )
+    return pl.concat([clean, other])

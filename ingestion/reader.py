@@ -1,17 +1,25 @@
-"""Read a delivered file as text cells with their row numbers, whatever the encoding (UTF-8,
-UTF-8 with BOM, GB18030/GBK) or format (CSV, XLSX with title rows above the header)."""
+"""Read a delivered file as a frame of text cells with their row numbers, whatever the encoding
+(UTF-8, UTF-8 with BOM, GB18030/GBK) or format (CSV, XLSX with title rows above the header).
+
+The cells land in a polars frame column by column: a CSV is split by the csv module (its
+quoting rules, so a malformed quote means the same here as in Excel) in chunks of
+`CSV_CHUNK_ROWS` rows, so that no more than a chunk is ever held as Python strings; a workbook
+goes from fastexcel to polars without passing through Python rows."""
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
+import polars as pl
 
 from ingestion.catalogue import Feed, normalise_header
 from ingestion.errors import FeedFileError
@@ -54,13 +62,56 @@ XLSX_EXPANSION_FLOOR = 16 * 1024 * 1024
 MAX_CSV_BYTES_PER_ROW = 2048
 
 
+# Rows of a CSV turned into columns at a time (bounds the Python strings held at once).
+CSV_CHUNK_ROWS = 200_000
+SOURCE_ROW, CELL_COUNT = "source_row", "cell_count"
+
+
+def cell_column(index: int) -> str:
+    """Name of the frame column holding the delivered row's cell at `index` (0-based)."""
+    return f"c{index}"
+
+
 @dataclass
 class DeliveredTable:
+    """A delivered file below its header: one frame row per file row, with `source_row` (the
+    1-based row number in the file), `cell_count` (how many cells the row had: a CSV row may
+    be ragged, a worksheet row has the sheet's width) and the cells as text in c0, c1, …
+    (blank cells are null; columns past a row's cells are null)."""
+
     path: Path
     encoding: str
     header_row: int  # 1-based row number in the file
     headers: list[str]
-    rows: list[tuple[int, list[str | None]]]  # (1-based row number, cells)
+    cells: pl.DataFrame
+
+    @property
+    def width(self) -> int:
+        return sum(1 for name in self.cells.columns if name.startswith("c") and name[1:].isdigit())
+
+    @property
+    def rows(self) -> int:
+        return self.cells.height
+
+
+def cells_frame(rows: list[list[str | None]], first_row: int) -> pl.DataFrame:
+    """Rows of cells (any lengths) as a frame of text columns, row numbers from `first_row`."""
+    width = max((len(r) for r in rows), default=0)
+    columns = list(itertools.zip_longest(*rows)) if rows else []
+    frame = {
+        SOURCE_ROW: pl.Series(range(first_row, first_row + len(rows)), dtype=pl.Int64),
+        CELL_COUNT: pl.Series([len(r) for r in rows], dtype=pl.Int32),
+    }
+    for index in range(width):
+        frame[cell_column(index)] = pl.Series(columns[index], dtype=pl.String)
+    return pl.DataFrame(frame)
+
+
+def stacked(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """Chunks of one file stacked, the narrower ones padded with null cells."""
+    if not frames:
+        return cells_frame([], 1)
+    return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
 
 
 def decode(path: Path, data: bytes) -> tuple[str, str]:
@@ -100,7 +151,7 @@ def _too_many_rows(path: Path, rows: int, limits: ReadLimits) -> FeedFileError:
     )
 
 
-def _csv_rows(path: Path, limits: ReadLimits) -> tuple[str, list[list[str | None]]]:
+def _csv_rows(path: Path, limits: ReadLimits) -> tuple[str, Iterator[list[str | None]]]:
     size = path.stat().st_size
     if size > limits.max_rows * MAX_CSV_BYTES_PER_ROW:
         raise FeedFileError(
@@ -113,13 +164,18 @@ def _csv_rows(path: Path, limits: ReadLimits) -> tuple[str, list[list[str | None
     if lines > limits.max_rows + HEADER_SEARCH_ROWS:
         raise _too_many_rows(path, lines, limits)
     text, encoding = decode(path, data)
+    del data
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise FeedFileError(path, None, "unparseable_csv", str(exc)) from exc
-    return encoding, [[cell if cell != "" else None for cell in row] for row in rows]
+
+    def rows() -> Iterator[list[str | None]]:
+        try:
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+                yield [cell if cell != "" else None for cell in row]
+        except csv.Error as exc:
+            raise FeedFileError(path, None, "unparseable_csv", str(exc)) from exc
+
+    return encoding, rows()
 
 
 def check_xlsx_expansion(path: Path, limits: ReadLimits) -> None:
@@ -141,7 +197,8 @@ def check_xlsx_expansion(path: Path, limits: ReadLimits) -> None:
         )
 
 
-def _xlsx_sheets(path: Path, limits: ReadLimits) -> list[tuple[str, list[list[str | None]]]]:
+def _xlsx_sheets(path: Path, limits: ReadLimits) -> list[pl.DataFrame]:
+    """Every worksheet as a frame of text cells c0, c1, … (row numbers come with the header)."""
     check_xlsx_expansion(path, limits)
     try:
         reader = fastexcel.read_excel(str(path))
@@ -152,7 +209,9 @@ def _xlsx_sheets(path: Path, limits: ReadLimits) -> list[tuple[str, list[list[st
             )
             if sheet.total_height > limits.max_rows + HEADER_SEARCH_ROWS:
                 raise _too_many_rows(path, sheet.total_height, limits)
-            sheets.append((name, [list(r) for r in sheet.to_polars().iter_rows()]))
+            frame = sheet.to_polars()
+            frame.columns = [cell_column(i) for i in range(frame.width)]
+            sheets.append(frame.cast(pl.String))
     except FeedFileError:
         raise
     except Exception as exc:  # fastexcel raises its own error types for broken workbooks
@@ -197,32 +256,61 @@ def check_title_month(path: Path, rows: list[list[str | None]], header_index: in
                 )
 
 
+def _located(path: Path, feed: Feed, month: str | None, top: list[list[str | None]]) -> int:
+    header_index = find_header(path, feed, top)
+    check_title_month(path, top, header_index, month)
+    return header_index
+
+
+def _csv_table(path: Path, feed: Feed, month: str | None, limits: ReadLimits) -> DeliveredTable:
+    encoding, rows = _csv_rows(path, limits)
+    top = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    header_index = _located(path, feed, month, top)
+    headers = [h or "" for h in top[header_index]]
+    first_row = header_index + 2
+    chunks = [cells_frame(top[header_index + 1 :], first_row)]
+    first_row += chunks[0].height
+    while chunk := list(itertools.islice(rows, CSV_CHUNK_ROWS)):
+        chunks.append(cells_frame(chunk, first_row))
+        first_row += len(chunk)
+    return DeliveredTable(path, encoding, header_index + 1, headers, stacked(chunks))
+
+
+def _xlsx_table(path: Path, feed: Feed, month: str | None, limits: ReadLimits) -> DeliveredTable:
+    sheets = _xlsx_sheets(path, limits)
+    if not any(sheet.height for sheet in sheets):
+        raise FeedFileError(path, None, "empty_file", "the file has no rows")
+    last_error: FeedFileError | None = None
+    for sheet in sheets:
+        top = [list(row) for row in sheet.head(HEADER_SEARCH_ROWS).iter_rows()]
+        try:
+            header_index = _located(path, feed, month, top)
+        except FeedFileError as exc:
+            if exc.rule == "wrong_month":
+                raise
+            last_error = exc
+            continue
+        headers = [h or "" for h in top[header_index]]
+        body = sheet.slice(header_index + 1)
+        body = body.select(
+            pl.int_range(header_index + 2, header_index + 2 + body.height, dtype=pl.Int64).alias(SOURCE_ROW),
+            pl.lit(sheet.width, dtype=pl.Int32).alias(CELL_COUNT),
+            pl.all(),
+        )
+        return DeliveredTable(path, "xlsx", header_index + 1, headers, body)
+    raise last_error
+
+
 def read_delivered(
     path: Path, feed: Feed, month: str | None = None, limits: ReadLimits | None = None
 ) -> DeliveredTable:
-    """Read a delivered file into its header and text rows (row numbers as in the file). In a
-    workbook, the first sheet that carries the feed's header is read. A file beyond the read
-    limits is turned away before it is read whole."""
+    """Read a delivered file into its header and a frame of its text cells (row numbers as in
+    the file). In a workbook, the first sheet that carries the feed's header is read. A file
+    beyond the read limits is turned away before it is read whole."""
     limits = limits or ReadLimits.from_environment()
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        encoding, rows = _csv_rows(path, limits)
-        candidates = [("", rows)]
-    elif suffix in (".xlsx", ".xlsm"):
-        encoding, candidates = "xlsx", _xlsx_sheets(path, limits)
-    else:
-        raise FeedFileError(path, None, "unsupported_format", f"extension {suffix!r}: deliver CSV or XLSX")
-    if not any(rows for _, rows in candidates):
-        raise FeedFileError(path, None, "empty_file", "the file has no rows")
-    last_error: FeedFileError | None = None
-    for _, rows in candidates:
-        try:
-            header_index = find_header(path, feed, rows)
-        except FeedFileError as exc:
-            last_error = exc
-            continue
-        check_title_month(path, rows, header_index, month)
-        headers = [h or "" for h in rows[header_index]]
-        body = [(header_index + 2 + i, row) for i, row in enumerate(rows[header_index + 1 :])]
-        return DeliveredTable(path, encoding, header_index + 1, headers, body)
-    raise last_error
+        return _csv_table(path, feed, month, limits)
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_table(path, feed, month, limits)
+    raise FeedFileError(path, None, "unsupported_format", f"extension {suffix!r}: deliver CSV or XLSX")

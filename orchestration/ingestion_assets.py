@@ -136,8 +136,8 @@ def ingest_delivery(
         reason = f"every one of the {report.rows_read} rows was quarantined ({rules})"
         return _turn_away(con, feed, month, report, reason, quarantine)
     validation = None
-    if records:
-        validation = validate_delivery(feed, records, month, previous_rows(con, feed, month), docs_root)
+    if records.height:
+        validation = validate_delivery(con, feed, records, month, previous_rows(con, feed, month), docs_root)
         if not validation.passed:
             outcome = _turn_away(con, feed, month, report, validation.blocking.describe(), quarantine)
             outcome.validation = validation
