@@ -104,7 +104,8 @@ def cells_frame(rows: list[list[str | None]], first_row: int) -> pl.DataFrame:
     }
     for index in range(width):
         frame[cell_column(index)] = pl.Series(columns[index], dtype=pl.String)
-    return pl.DataFrame(frame)
+    blank_is_null = [pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in map(cell_column, range(width))]
+    return pl.DataFrame(frame).with_columns(blank_is_null)
 
 
 def stacked(frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -151,7 +152,7 @@ def _too_many_rows(path: Path, rows: int, limits: ReadLimits) -> FeedFileError:
     )
 
 
-def _csv_rows(path: Path, limits: ReadLimits) -> tuple[str, Iterator[list[str | None]]]:
+def _csv_rows(path: Path, limits: ReadLimits) -> tuple[str, Iterator[list[str]]]:
     size = path.stat().st_size
     if size > limits.max_rows * MAX_CSV_BYTES_PER_ROW:
         raise FeedFileError(
@@ -168,10 +169,9 @@ def _csv_rows(path: Path, limits: ReadLimits) -> tuple[str, Iterator[list[str | 
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
 
-    def rows() -> Iterator[list[str | None]]:
+    def rows() -> Iterator[list[str]]:
         try:
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-                yield [cell if cell != "" else None for cell in row]
+            yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         except csv.Error as exc:
             raise FeedFileError(path, None, "unparseable_csv", str(exc)) from exc
 
