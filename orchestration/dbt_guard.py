@@ -24,6 +24,9 @@ def die_with_parent() -> None:
     """Have the kernel end this process when its parent dies; leave at once if it already has."""
     if not sys.platform.startswith("linux"):
         return
+    # an ignored SIGTERM survives exec: a parent that ignores it (a test runner, a supervisor)
+    # would make the kernel's signal a no-op for dbt
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")

@@ -30,10 +30,17 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the guard uses Linux's PR_SET_PDEATHSIG")
-def test_dbt_ends_when_the_orchestrator_is_killed():
+@pytest.mark.parametrize("sigterm", ["default", "ignored"], ids=["sigterm_default", "sigterm_ignored_by_the_parent"])
+def test_dbt_ends_when_the_orchestrator_is_killed(sigterm):
+    """Also when the orchestrator was started ignoring SIGTERM (inherited across exec)."""
     env = {**os.environ, "LINFEN_DBT_REAL": "/bin/sleep"}
+    handler = signal.SIG_IGN if sigterm == "ignored" else signal.SIG_DFL
     orchestrator = subprocess.Popen(
-        [sys.executable, "-c", ORCHESTRATOR, DBT_EXECUTABLE], stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", ORCHESTRATOR, DBT_EXECUTABLE],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGTERM, handler),
     )
     dbt_pid = int(orchestrator.stdout.readline())
     deadline = time.monotonic() + 10
