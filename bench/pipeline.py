@@ -1,14 +1,15 @@
 """Benchmark the month as a user runs it: the monthly command on a generated city.
 
-    make bench SIZE=200000        (= .venv/bin/python -m bench.pipeline --people 200000)
+    make bench SIZE=200000            (= .venv/bin/python -m bench.pipeline --people 200000)
+    make bench SIZE=200000 MONTHS=2   the next month too, into the same warehouse
 
 Generates the city (timed apart: not part of the month), then runs `python -m
-orchestration.run` in a process of its own while a sampler reads the resident memory of the
-whole process tree (the command and its dbt subprocesses) from /proc every 0.2 s. The command
-writes each Dagster step's start and end (`--timings`); the benchmark prints, per stage, the
-seconds, the peak memory of every process together, and rows per second. `--baseline` then
-links the same records with plain Splink (library defaults, trained on the month) and prints
-its seconds and F1 beside this project's.
+orchestration.run` for each month in turn, in a process of its own while a sampler reads the
+resident memory of the whole process tree (the command and its dbt subprocesses) from /proc
+every 0.2 s. The command writes each Dagster step's start and end (`--timings`); the benchmark
+prints, per month and stage, the seconds, the peak memory of every process together, and rows
+per second. `--baseline` then links the last month's records with plain Splink (library
+defaults, trained on the month) and prints its seconds and F1 beside this project's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-MONTH = "2023-06"
+MONTH = "2023-06"  # the first month; --months N runs the N months from it
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 # Dagster steps by stage, in the order they run.
 STAGES = [
@@ -91,30 +92,45 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument("--months", type=int, default=1, help="consecutive months, run in turn (default 1)")
     parser.add_argument("--work", help="folder to work in (default: a temporary one)")
     parser.add_argument("--baseline", action="store_true", help="also link the records with plain Splink")
     args = parser.parse_args(argv)
     work = Path(args.work or tempfile.mkdtemp(prefix="linfen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     python = sys.executable
-    print(f"benchmark: {args.people} people, month {MONTH}, work folder {work}, {os.cpu_count()} cores")
-    seconds, samples, code = measured(
-        [python, "-m", "synthetic", "--people", str(args.people), "--month", MONTH, "--out", str(work / "city")]
-    )
+    print(f"benchmark: {args.people} people, {args.months} month(s) from {MONTH}, work folder {work}, "
+          f"{os.cpu_count()} cores")  # fmt: skip
+    generate = ["-m", "synthetic", "--people", str(args.people), "--month", MONTH, "--months", str(args.months)]
+    seconds, samples, code = measured([python, *generate, "--out", str(work / "city")])
     if code:
         return code
     print(f"generate (not part of the month): {seconds:.1f} s, peak {peak(samples):.0f} MB")
-    warehouse, timings = work / "warehouse" / "linfen.duckdb", work / "timings.json"
+    warehouse = work / "warehouse" / "linfen.duckdb"
+    months = sorted(p.name for p in (work / "city" / "landing").iterdir() if p.is_dir())
+    for month in months:
+        code, run, steps = run_month(python, work, warehouse, month)
+        if code:
+            return code
+    if args.baseline:
+        baseline(warehouse, work, months[-1], run, steps)
+    return 0
+
+
+def run_month(python: str, work: Path, warehouse: Path, month: str) -> tuple[int, dict, list[dict]]:
+    """The monthly command for one month; prints its stages."""
+    timings = work / f"timings-{month}.json"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # ephemeral instance: no runs left behind
-    command = [python, "-m", "orchestration.run", "--landing", str(work / "city" / "landing"), "--month", MONTH,
+    command = [python, "-m", "orchestration.run", "--landing", str(work / "city" / "landing"), "--month", month,
                "--warehouse", str(warehouse), "--out", str(work / "out"), "--timings", str(timings)]  # fmt: skip
     seconds, samples, code = measured(command, env)
     if code:
         print(f"the monthly command failed (exit {code}); see {warehouse.parent / 'logs'}")
-        return code
+        return code, {}, []
     run = json.loads(timings.read_text(encoding="utf-8"))
     steps = run["steps"]
     first = min(s["start"] for s in steps)
+    print(f"month {month}")
     print(f"{'stage':<28}{'seconds':>9}{'peak MB':>9}  rows/s")
     print(f"{'start-up (imports, checks)':<28}{first - samples[0][0]:>9.1f}{peak(samples, 0, first):>9.0f}")
     for name, belongs in STAGES:
@@ -126,19 +142,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<28}{end - start:>9.1f}{peak(samples, start, end):>9.0f}  {rate}")
     print(f"{'the month (monthly command)':<28}{seconds:>9.1f}{peak(samples):>9.0f}  "
           f"{run['rows_read'] / seconds:,.0f} delivered rows/s; {run['alerts']} alerts")  # fmt: skip
-    if args.baseline:
-        baseline(warehouse, work, run, steps)
-    return 0
+    return 0, run, steps
 
 
-def baseline(warehouse: Path, work: Path, run: dict, steps: list[dict]) -> None:
+def baseline(warehouse: Path, work: Path, month: str, run: dict, steps: list[dict]) -> None:
     """Plain Splink on the month's linkage input, beside this project's linkage step."""
     import duckdb
 
     from bench.linkage_eval import plain_splink
     from bench.linkage_scores import pairwise_scores
 
-    truth = work / "city" / "truth" / MONTH / "records.csv"
+    truth = work / "city" / "truth" / month / "records.csv"
     ours = next(s["end"] - s["start"] for s in steps if s["step"] == "record_linkage")
     with duckdb.connect(str(warehouse)) as con:
         records = con.execute("SELECT count(*) FROM linkage_input.lnk_person_records").fetchall()[0][0]
