@@ -42,11 +42,17 @@ def lent_connection() -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def handed_over(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> Iterator[None]:
-    """Let GX's SQL data source (`CONNECTION_STRING`) query `tables` through a cursor of `con`."""
+def handed_over(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], views: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Let GX's SQL data source (`CONNECTION_STRING`) query `tables` (Arrow, registered by
+    name) and `views` (name -> SELECT over them, made temporary views) through a cursor of
+    `con`."""
     cursor = con.cursor()
     for name, table in tables.items():
         cursor.register(name, table)
+    for name, query in (views or {}).items():
+        cursor.execute(f"CREATE TEMPORARY VIEW {name} AS {query}")  # names and queries of ours only
     _lent.append(cursor)
     try:
         yield

@@ -53,12 +53,11 @@ def validate_delivery(
     the rows' Arrow buffers (a cursor of the warehouse connection `con`)."""
     thresholds = thresholds or QualityThresholds()
     suites = feed_suites(feed, thresholds, previous_rows, month_end(month).isoformat(), rows=records.height)
-    table = f"incoming_{feed.code}"
+    table, view = f"incoming_{feed.code}", f"checked_{feed.code}"
     rows = records.select(c for c in META_COLUMNS + feed.warehouse_columns() if c in records.columns)
-    query = checked_rows_query(feed, table, rows.columns)
-    with handed_over(con, {table: rows.to_arrow()}):
-        blocking = validate_sql(query, records.height, suites["blocking"], feed.code, docs_root)
-        warning = validate_sql(query, records.height, suites["warning"], feed.code, docs_root)
+    with handed_over(con, {table: rows.to_arrow()}, {view: checked_rows_query(feed, table, rows.columns)}):
+        blocking = validate_sql(view, records.height, suites["blocking"], feed.code, docs_root)
+        warning = validate_sql(view, records.height, suites["warning"], feed.code, docs_root)
     if not blocking.success and docs_root is not None:
         update_data_docs(docs_root)  # the delivery is turned away: show why
     return FeedValidation(blocking, warning)

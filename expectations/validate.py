@@ -87,14 +87,14 @@ def _batch_definition(context, asset_name: str):
         return asset.add_batch_definition_whole_dataframe("whole")
 
 
-def _sql_batch_definition(context, asset_name: str, query: str):
-    """A query asset on the rows lent by `expectations.duckdb_sql.handed_over`."""
+def _sql_batch_definition(context, asset_name: str, table: str):
+    """A table asset on a (temporary) view lent by `expectations.duckdb_sql.handed_over`."""
     source = context.data_sources.add_or_update_sql("warehouse_sql", connection_string=CONNECTION_STRING)
     try:
         source.delete_asset(asset_name)
     except LookupError:
         pass
-    return source.add_query_asset(name=asset_name, query=query).add_batch_definition_whole_table("whole")
+    return source.add_table_asset(name=asset_name, table_name=table).add_batch_definition_whole_table("whole")
 
 
 def _validated(batch_definition, suite: gx.ExpectationSuite, docs_root: Path | None, batch_parameters: dict):
@@ -143,12 +143,12 @@ def validate_frame(
 
 
 def validate_sql(
-    query: str, rows: int, suite: gx.ExpectationSuite, asset_name: str, docs_root: Path | None = None
+    table: str, rows: int, suite: gx.ExpectationSuite, asset_name: str, docs_root: Path | None = None
 ) -> ValidationSummary:
-    """Validate the rows a query selects from what `expectations.duckdb_sql.handed_over` lent
+    """Validate the rows of a table or view that `expectations.duckdb_sql.handed_over` lent
     (DuckDB runs the expectations as SQL; nothing is copied into pandas)."""
     context = _context() if docs_root is None else _file_context(str(docs_root))
-    batch_definition = _sql_batch_definition(context, asset_name, query)
+    batch_definition = _sql_batch_definition(context, asset_name, table)
     result, docs_url = _validated(batch_definition, suite, docs_root, {})
     return _summary(result, suite, rows, docs_url)
 
