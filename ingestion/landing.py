@@ -39,6 +39,37 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+# What reading a delivery depends on besides its bytes: the code that reads, checks and
+# validates it, and the reference data it maps onto. A change to any of them reads every
+# delivery again (delivery_digest).
+_READING_SOURCES = [
+    *sorted(Path(__file__).parent.glob("*.py")),
+    *sorted((Path(__file__).parent.parent / "expectations").glob("*.py")),
+    *sorted((Path(__file__).parent.parent / "reference").glob("*.py")),
+    *sorted((Path(__file__).parent.parent / "dbt_project" / "seeds").glob("*.csv")),
+]
+
+
+def _reading_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in _READING_SOURCES:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+READING_FINGERPRINT = _reading_fingerprint()
+
+
+def delivery_digest(files: list[Path]) -> str:
+    """One digest of a feed's delivered files (names and content) and of what reads them: the
+    same digest means loading them again would give the same rows, quarantine and checks."""
+    digest = hashlib.sha256(READING_FINGERPRINT.encode())
+    for path in sorted(files, key=lambda p: p.name):
+        digest.update(f"{path.name}\0{file_digest(path)}\0".encode())
+    return digest.hexdigest()
+
+
 def delivered_names(folder: Path) -> list[Path]:
     """The files of a month folder (lock files and hidden files are not deliveries)."""
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))

@@ -9,6 +9,7 @@ a correction are kept in `raw.replaced_events` (the row as it was, when and why 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -77,6 +78,8 @@ class LoadReport:
     events_replaced: int = 0
     # delivered event rows not loaded because a later month's delivery already corrected them
     events_superseded: int = 0
+    # ingestion.landing.delivery_digest of the files: the same files are not read twice
+    content_digest: str | None = None
 
     @property
     def delivered(self) -> bool:
@@ -203,6 +206,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS reason VARCHAR")
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS unknown_codes INTEGER DEFAULT 0")
     con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS missing_counties VARCHAR")
+    # the files' digest and what their load came to (report and checks, as JSON): a rerun of
+    # the month with the same files takes the outcome instead of reading them again
+    con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS content_digest VARCHAR")
+    con.execute("ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS outcome JSON")
     con.execute(
         "CREATE TABLE IF NOT EXISTS raw.replaced_events (feed_code VARCHAR, record_id VARCHAR, "
         "delivery_month VARCHAR, replaced_in_month VARCHAR, replaced_at TIMESTAMP, why VARCHAR, "
@@ -217,8 +224,10 @@ def write_delivery(
     records: pl.DataFrame,
     quarantine: list[dict],
     report: LoadReport,
+    outcome: dict | None = None,
 ) -> None:
-    """Replace this delivery in one transaction: all of it lands, or none of it."""
+    """Replace this delivery in one transaction: all of it lands, or none of it. `outcome`
+    (JSON-able) is logged beside the report."""
     table = f"raw.{_ident(feed.code)}"
     columns = META_COLUMNS + feed.warehouse_columns()
     incoming = records.select(columns).to_arrow()
@@ -231,7 +240,7 @@ def write_delivery(
         else:
             _replace_events(con, feed, month, report)
         _replace_quarantine(con, feed, month, quarantine)
-        _log_delivery(con, feed, month, report)
+        _log_delivery(con, feed, month, report, outcome)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -294,11 +303,14 @@ def _replace_quarantine(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, 
     con.unregister("incoming_quarantine")  # after a failure the caller rolls back and closes
 
 
-def _log_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report: LoadReport) -> None:
+def _log_delivery(
+    con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report: LoadReport, outcome: dict | None = None
+) -> None:
     con.execute("DELETE FROM raw.load_log WHERE feed_code = ? AND delivery_month = ?", [feed.code, month])
     con.execute(
         "INSERT INTO raw.load_log (feed_code, delivery_month, files, rows_read, rows_loaded, rows_quarantined, "
-        "loaded_at, status, reason, unknown_codes, missing_counties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "loaded_at, status, reason, unknown_codes, missing_counties, content_digest, outcome) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             feed.code,
             month,
@@ -311,12 +323,19 @@ def _log_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report
             report.reason or None,
             report.unknown_code_rows,
             ",".join(report.missing_counties) or None,
+            report.content_digest,
+            json.dumps(outcome, ensure_ascii=False) if outcome is not None else None,
         ],
     )
 
 
 def record_not_delivered(
-    con: duckdb.DuckDBPyConnection, feed: Feed, month: str, report: LoadReport, quarantine: list[dict] | None = None
+    con: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    month: str,
+    report: LoadReport,
+    quarantine: list[dict] | None = None,
+    outcome: dict | None = None,
 ) -> None:
     """Log a month whose delivery is missing or rejected. The feed's rows are not touched, so
     what was accepted before stays in force; a month already loaded is not marked missing
@@ -333,7 +352,7 @@ def record_not_delivered(
     try:
         if report.status == DeliveryStatus.REJECTED:
             _replace_quarantine(con, feed, month, quarantine or [])
-        _log_delivery(con, feed, month, report)
+        _log_delivery(con, feed, month, report, outcome)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

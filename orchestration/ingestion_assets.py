@@ -5,8 +5,9 @@ its blocking GX suite, is turned away whole — its rows are not loaded, the pre
 stays in force, the rules that need it are held back — and its check shows red in Dagster
 while every other feed goes on."""
 
+import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,11 +27,12 @@ from dagster import (
 )
 
 from expectations.feed_gate import FeedValidation, validate_delivery
+from expectations.validate import FailedExpectation, ValidationSummary
 from ingestion.calendar import load_working_days
 from ingestion.catalogue import FEEDS, Feed
 from ingestion.errors import FeedFileError
 from ingestion.feedback import read_feedback, write_feedback
-from ingestion.landing import delivered_names
+from ingestion.landing import delivered_names, delivery_digest
 from ingestion.loader import (
     DeliveryStatus,
     LoadReport,
@@ -51,10 +53,28 @@ FEED_CHECK = "gx_feed_suite"
 
 @dataclass
 class FeedOutcome:
-    """What became of one feed's delivery for the month."""
+    """What became of one feed's delivery for the month. `read_before`: when the same files
+    (ingestion.landing.delivery_digest) were loaded for the month before, at that time: they
+    were not read again, and this is that load's outcome."""
 
     report: LoadReport
     validation: FeedValidation | None = None
+    read_before: str | None = None
+
+    def to_json(self) -> dict:
+        return {"report": asdict(self.report), "validation": asdict(self.validation) if self.validation else None}
+
+    @classmethod
+    def from_json(cls, data: dict, read_before: str) -> "FeedOutcome":
+        report = LoadReport(**{**data["report"], "status": DeliveryStatus(data["report"]["status"])})
+        validation = None
+        if data["validation"]:
+            summaries = [
+                ValidationSummary(**{**v, "failed": [FailedExpectation(**f) for f in v["failed"]]})
+                for v in (data["validation"]["blocking"], data["validation"]["warning"])
+            ]
+            validation = FeedValidation(*summaries)
+        return cls(report, validation, read_before)
 
     @property
     def status(self) -> DeliveryStatus:
@@ -82,7 +102,13 @@ class FeedOutcome:
             )
         if report.unknown_codes:
             text += f"; {report.unknown_code_rows} unknown coded values kept as unknown"
-        metadata = {"delivery_status": str(report.status), "unknown_code_rows": report.unknown_code_rows}
+        if self.read_before:
+            text = f"same files as loaded at {self.read_before} UTC, not read again: " + text
+        metadata = {
+            "delivery_status": str(report.status),
+            "unknown_code_rows": report.unknown_code_rows,
+            "read_again": self.read_before is None,
+        }
         if validation is not None:
             metadata["expectations"] = validation.blocking.evaluated + validation.warning.evaluated
             metadata["failed"] = MetadataValue.json(
@@ -104,18 +130,33 @@ def previous_rows(con: duckdb.DuckDBPyConnection, feed: Feed, month: str) -> int
     return rows[0][0] if rows else None
 
 
-def _turn_away(con, feed: Feed, month: str, report: LoadReport, reason: str, quarantine=None) -> FeedOutcome:
+def _turn_away(
+    con, feed: Feed, month: str, report: LoadReport, reason: str, quarantine=None, validation=None
+) -> FeedOutcome:
     report.status, report.reason = DeliveryStatus.REJECTED, reason
     report.last_delivered_month = last_delivered_month(con, feed, month)
-    record_not_delivered(con, feed, month, report, quarantine)
-    return FeedOutcome(report)
+    outcome = FeedOutcome(report, validation)
+    record_not_delivered(con, feed, month, report, quarantine, outcome.to_json())
+    return outcome
+
+
+def outcome_of_same_files(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, digest: str) -> FeedOutcome | None:
+    """The logged outcome of the month's last load of the feed, when it read the same files."""
+    rows = con.execute(
+        "SELECT outcome, strftime(loaded_at, '%Y-%m-%d %H:%M') FROM raw.load_log "
+        "WHERE feed_code = ? AND delivery_month = ? AND content_digest = ? AND outcome IS NOT NULL",
+        [feed.code, month, digest],
+    ).fetchall()
+    return FeedOutcome.from_json(json.loads(rows[0][0]), rows[0][1]) if rows else None
 
 
 def ingest_delivery(
     con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, month: str, docs_root: Path | None = None
 ) -> FeedOutcome:
     """Read, validate and load one feed's delivery for the month; never raises for a bad
-    delivery (it is turned away, with the file, row and rule in the reason)."""
+    delivery (it is turned away, with the file, row and rule in the reason). Files already
+    loaded for the month (same digest) are not read again: a rerun of the month after one
+    department re-delivered reads that department's files only."""
     ensure_tables(con, feed)
     files = delivered_files(landing_dir, month, feed)
     if not files:
@@ -124,10 +165,15 @@ def ingest_delivery(
         )
         record_not_delivered(con, feed, month, report)
         return FeedOutcome(report)
+    digest = delivery_digest(files)
+    if (earlier := outcome_of_same_files(con, feed, month, digest)) is not None:
+        return earlier
     try:
         records, quarantine, report = parse_delivery(feed, month, files)
     except FeedFileError as exc:
-        return _turn_away(con, feed, month, LoadReport(feed.code, month, files=[p.name for p in files]), str(exc))
+        report = LoadReport(feed.code, month, files=[p.name for p in files], content_digest=digest)
+        return _turn_away(con, feed, month, report, str(exc))
+    report.content_digest = digest
     if feed.kind == "snapshot" and not report.rows_read:
         reason = f"no rows in {len(files)} file(s): an empty roster is not a month in which everyone left"
         return _turn_away(con, feed, month, report, reason, quarantine)
@@ -139,12 +185,11 @@ def ingest_delivery(
     if records.height:
         validation = validate_delivery(con, feed, records, month, previous_rows(con, feed, month), docs_root)
         if not validation.passed:
-            outcome = _turn_away(con, feed, month, report, validation.blocking.describe(), quarantine)
-            outcome.validation = validation
-            return outcome
+            return _turn_away(con, feed, month, report, validation.blocking.describe(), quarantine, validation)
     report.missing_counties = missing_counties(feed, files)
-    write_delivery(con, feed, month, records, quarantine, report)
-    return FeedOutcome(report, validation)
+    outcome = FeedOutcome(report, validation)
+    write_delivery(con, feed, month, records, quarantine, report, outcome.to_json())
+    return outcome
 
 
 def valid_id_share(report: LoadReport) -> float:
