@@ -251,15 +251,24 @@ def settings(config: LinkageConfig | None = None, record_shares: dict[str, float
     )
 
 
+def _record_sided(sql: str) -> list[CustomRule]:
+    """The rule as written (the record on the left) and mirrored (the record on the right)."""
+    mirrored = sql.replace("l.", "\0").replace("r.", "l.").replace("\0", "r.")
+    return [CustomRule(sql), CustomRule(mirrored)]
+
+
 def blocking_rules() -> list:
     """Each rule joins on one equality (so DuckDB hashes it); the name-only rules are limited
     to pairs with a record lacking usable ID digits, which is where nothing else finds a match."""
     return [
         block_on("id_compare"),
-        block_on("birth_date", "surname_pinyin"),
-        block_on("name_pinyin", "home_region"),
-        block_on("name_pinyin", "county_code"),
-        block_on("phone"),
+        # birth date and surname, name and place, phone: a record against everyone (each rule
+        # twice, one-sided: record_* is null on the units of a valid ID, whose pairs with each
+        # other are never merged, linkage.units.RECORD_SIDE)
+        *_record_sided("l.record_birth_date = r.birth_date AND l.surname_pinyin = r.surname_pinyin"),
+        *_record_sided("l.record_name_pinyin = r.name_pinyin AND l.home_region = r.home_region"),
+        *_record_sided("l.record_name_pinyin = r.name_pinyin AND l.county_code = r.county_code"),
+        *_record_sided("l.record_phone = r.phone"),
         # a record without any ID digits against everyone of its name: two one-sided equalities
         # (name_unresolved is null on the units that have digits) keep the join to those records,
         # where one symmetric rule would first pair every 王伟 with every other 王伟

@@ -95,9 +95,10 @@ def with_first_principles(model: dict, config: LinkageConfig, units: pl.DataFram
 
 def records_frame(std: pl.DataFrame) -> pl.DataFrame:
     """Every record as a unit of its own, for learning m on record pairs."""
-    from linkage.units import UNIT_COLUMNS
+    from linkage.units import RECORD_SIDE, UNIT_COLUMNS
 
     return std.with_columns(
+        *(pl.col(column).alias(side) for side, column in RECORD_SIDE.items()),
         unit_id=pl.col("person_record_id"),
         unit_key=pl.lit(None, pl.String),
         held_registers=pl.lit(None, pl.List(pl.String)),

@@ -35,11 +35,56 @@ UNIT_COLUMNS = [
     "damaged_id_head",
     "damaged_id_tail",
     "housemates",
+    "record_birth_date",
+    "record_name_pinyin",
+    "record_phone",
 ]
+# The values a record unit blocks on, null on units of a valid ID (linkage.model.blocking_rules):
+# two valid IDs are never merged, so their pairs are not worth generating, and at city scale
+# they were most of the pairs (every 王伟 of a county with every other).
+RECORD_SIDE = {"record_birth_date": "birth_date", "record_name_pinyin": "name_pinyin", "record_phone": "phone"}
 
 
 def person_key(anchor: str) -> str:
     return "P" + hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:15]
+
+
+def person_keys(anchors: pl.Series, prefix: str) -> pl.Series:
+    """`person_key(prefix + anchor)` of each value, computed once per distinct anchor."""
+    distinct = anchors.drop_nulls().unique().to_list()
+    keys = dict(zip(distinct, (person_key(prefix + a) for a in distinct), strict=True))
+    return anchors.replace_strict(keys, default=None, return_dtype=pl.String)
+
+
+# What a person known by a valid ID is called and where they live: the value most of their
+# records give (the smallest of those tied), nulls aside.
+MOST_COMMON_COLUMNS = (
+    "person_name",
+    "name_pinyin",
+    "surname_pinyin",
+    "given_pinyin",
+    "phone",
+    "county_code",
+    "township",
+    "village",
+)
+
+
+def most_common(records: pl.DataFrame, by: str, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Per `by`, each column's most frequent non-null value, the smallest among ties; null when
+    the column is null on every record (as `mode().sort().first()` in a group, counted once)."""
+    out = records.select(by).unique()
+    for column in columns:
+        top = (
+            records.filter(pl.col(column).is_not_null())
+            .group_by(by, column)
+            .len()
+            .sort([by, "len", column], descending=[False, True, False])
+            .unique(by, keep="first")
+            .drop("len")
+        )
+        out = out.join(top, on=by, how="left")
+    return out
 
 
 def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -47,12 +92,9 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     place, and the one-person-once registers that already hold it) or one record without a
     valid ID."""
     valid = std.filter(pl.col("id_valid"))
-    mode = lambda c: pl.col(c).drop_nulls().mode().sort().first().alias(c)  # noqa: E731
     id_units = (
         valid.group_by("id_number")
         .agg(
-            *(mode(c) for c in ("person_name", "name_pinyin", "surname_pinyin", "given_pinyin", "phone")),
-            *(mode(c) for c in ("county_code", "township", "village")),
             *(
                 pl.col(c).first()
                 for c in (
@@ -76,28 +118,31 @@ def linkage_units(std: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             .sort()
             .alias("housemates"),
         )
+        .join(most_common(valid, "id_number", MOST_COMMON_COLUMNS), on="id_number", how="left")
         .with_columns(
             housemates=pl.when(pl.col("housemates").list.len() > 0).then(pl.col("housemates")),
             unit_id=pl.lit("id:") + pl.col("id_number"),
-            unit_key=pl.col("id_number").map_elements(lambda i: person_key("id:" + i), return_dtype=pl.String),
             sole_feed=pl.lit(None, pl.String),
         )
     )
+    id_units = id_units.with_columns(unit_key=person_keys(id_units["id_number"], "id:"))
     unresolved = std.filter(~pl.col("id_valid"))
     record_units = unresolved.with_columns(
         unit_id=pl.lit("rec:") + pl.col("person_record_id"),
-        unit_key=pl.col("signature").map_elements(lambda s: person_key("sig:" + s), return_dtype=pl.String),
+        unit_key=person_keys(unresolved["signature"], "sig:"),
         held_registers=pl.lit(None, pl.List(pl.String)),
     )
     units = pl.concat(
         [
             id_units.with_columns(
+                *(pl.lit(None, pl.String).alias(side) for side in RECORD_SIDE),
                 name_unresolved=pl.lit(None, pl.String),
                 name_unresolved_swapped=pl.lit(None, pl.String),
                 damaged_id_head=pl.lit(None, pl.String),
                 damaged_id_tail=pl.lit(None, pl.String),
             ),
             record_units.with_columns(
+                *(pl.col(column).alias(side) for side, column in RECORD_SIDE.items()),
                 name_unresolved=pl.when(pl.col("id_compare").is_null()).then(pl.col("name_pinyin")),
                 name_unresolved_swapped=pl.when(pl.col("id_compare").is_null()).then(pl.col("name_pinyin_swapped")),
                 damaged_id_head=pl.col("id_head"),
