@@ -22,15 +22,16 @@ place as (
     select
         person_key,
         coalesce(
-            mode(county_code) filter (where is_roster and is_latest),
-            mode(county_code) filter (where is_latest)
+            mode(county_code order by county_code) filter (where is_roster and is_latest),
+            mode(county_code order by county_code) filter (where is_latest)
         ) as county_code
     from placed
     group by person_key
 ),
 
 place_detail as (
-    select placed.person_key, mode(placed.township) as township, mode(placed.village) as village
+    select placed.person_key, mode(placed.township order by placed.township) as township,
+        mode(placed.village order by placed.village) as village
     from placed
     inner join place using (person_key, county_code)
     group by placed.person_key
@@ -40,7 +41,7 @@ identity as (
     select
         records.person_key,
         max(records.id_number) as id_number,
-        mode(records.person_name) as person_name,
+        mode(records.person_name order by records.person_name) as person_name,
         any_value(place.county_code) as placed_county_code,
         any_value(place_detail.township) as township,
         any_value(place_detail.village) as village,

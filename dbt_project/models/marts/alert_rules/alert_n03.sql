@@ -26,11 +26,11 @@ with household_counts as (
 ),
 
 alone as (
-    select person_key, arg_max(source, counted_on) as source
+    select person_key, arg_max(source, row(counted_on, source)) as source
     from household_counts
     where household_size is not null and counted_on <= {{ month_end() }}
     group by person_key
-    having arg_max(household_size, counted_on) = 1
+    having arg_max(household_size, row(counted_on, household_size)) = 1
 ),
 
 incomes as (
@@ -42,7 +42,7 @@ verified_incomes as (
         records.person_key,
         arg_max(
             verification.household_income_annual / nullif(verification.household_size, 0) / 12,
-            verification.completed_date
+            row(verification.completed_date, verification.household_income_annual / nullif(verification.household_size, 0))
         ) as monthly_income
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_verification') }} as verification using (record_id)

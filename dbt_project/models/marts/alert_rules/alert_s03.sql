@@ -20,7 +20,7 @@ incomes as (
 unit_totals as (
     select
         units.unit_key,
-        arg_min(units.person_key, case when units.relation_to_head = '本人' then 0 else 1 end) as subject_person_key,
+        arg_min(units.person_key, row(case when units.relation_to_head = '本人' then 0 else 1 end, units.person_key)) as subject_person_key,
         max(units.covered_members) as covered_members,
         max(pm.dibao_standard) as dibao_standard,
         sum(coalesce(incomes.monthly_income, 0)) as monthly_income

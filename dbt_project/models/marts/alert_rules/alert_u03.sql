@@ -28,7 +28,7 @@ contacts as (
         members.household_key,
         coalesce(
             max(members.person_key) filter (where members.person_key = households.head_person_key),
-            arg_min(members.person_key, members.birth_date)
+            arg_min(members.person_key, row(members.birth_date, members.person_key))
         ) as contact_person_key
     from members
     inner join {{ ref('int_household_categories') }} as households using (household_key)
