@@ -124,9 +124,11 @@ def run_month(python: str, work: Path, warehouse: Path, month: str) -> tuple[int
     command = [python, "-m", "orchestration.run", "--landing", str(work / "city" / "landing"), "--month", month,
                "--warehouse", str(warehouse), "--out", str(work / "out"), "--timings", str(timings)]  # fmt: skip
     seconds, samples, code = measured(command, env)
-    if code:
+    if code and not timings.exists():
         print(f"the monthly command failed (exit {code}); see {warehouse.parent / 'logs'}")
         return code, {}, []
+    if code:  # the month ran but was not published (a gate stopped it): its stages still count
+        print(f"month {month}: not published (exit {code}; see {warehouse.parent / 'logs'}); its stages:")
     run = json.loads(timings.read_text(encoding="utf-8"))
     steps = run["steps"]
     first = min(s["start"] for s in steps)
@@ -142,7 +144,7 @@ def run_month(python: str, work: Path, warehouse: Path, month: str) -> tuple[int
         print(f"{name:<28}{end - start:>9.1f}{peak(samples, start, end):>9.0f}  {rate}")
     print(f"{'the month (monthly command)':<28}{seconds:>9.1f}{peak(samples):>9.0f}  "
           f"{run['rows_read'] / seconds:,.0f} delivered rows/s; {run['alerts']} alerts")  # fmt: skip
-    return 0, run, steps
+    return (0 if code == 1 else code), run, steps
 
 
 def baseline(warehouse: Path, work: Path, month: str, run: dict, steps: list[dict]) -> None:
