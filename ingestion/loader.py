@@ -23,7 +23,7 @@ from ingestion.catalogue import Feed, normalise_header
 from ingestion.errors import FeedFileError
 from ingestion.landing import counties_without_file, delivered_names, feed_of
 from ingestion.parse import RULE, SOURCE_ROW, check_natural_keys, parse_file, quarantine_rows, unknown_code_counts
-from ingestion.reader import DeliveredTable, read_delivered
+from ingestion.reader import DeliveredTable, is_cell_column, read_delivered
 from reference import month_end
 
 META_COLUMNS = ["record_id", "delivery_month", "source_file", "source_row", "row_issues"]
@@ -150,12 +150,14 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[pl.DataFr
         report.unknown_headers = sorted(set(report.unknown_headers) | set(unknown))
         frame, unknown_columns = parse_file(table, feed, mapping, latest_date, file_index)
         parsed.append(frame)
+        del table, frame  # a register of millions of rows: hold its cells once, not twice
     columns = META_COLUMNS + feed.warehouse_columns()
     if not parsed:
         empty = pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in columns})
         report.status = DeliveryStatus.NO_EVENTS if feed.kind == "event" else report.status
         return empty, [], report
     frame = pl.concat(parsed, how="diagonal_relaxed")
+    del parsed
     report.rows_read = frame.height
     if feed.kind == "event":
         frame = check_natural_keys(frame, feed)
@@ -168,11 +170,14 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[pl.DataFr
     quarantine = quarantine_rows(frame, feed, month)
     for row in quarantine:
         report.quarantine_by_rule[row["rule"]] = report.quarantine_by_rule.get(row["rule"], 0) + 1
-    loaded = frame.filter(pl.col(RULE).is_null()).sort("__file", SOURCE_ROW)
+    values = [c for c in frame.columns if not is_cell_column(c)]
+    loaded = frame.filter(pl.col(RULE).is_null()).select(values).sort("__file", SOURCE_ROW)
+    del frame  # the delivered cells: only the quarantined rows' are kept (as JSON)
     report.unknown_codes = unknown_code_counts(loaded, unknown_columns)
     records = loaded.with_columns(
         pl.lit(month).alias("delivery_month"), pl.col(SOURCE_ROW).cast(pl.String).alias("source_row")
     ).select(pl.col(c).cast(pl.String) for c in columns)
+    del loaded
     for role in feed.roles:
         for status, count in records[f"{role.id_number}_status"].value_counts().iter_rows():
             report.id_status_counts[status] = report.id_status_counts.get(status, 0) + count

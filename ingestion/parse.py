@@ -43,7 +43,7 @@ from ingestion.catalogue import (
     Feed,
     normalise_header,
 )
-from ingestion.reader import CELL_COUNT, MAX_CELL_CHARS, SOURCE_ROW, DeliveredTable, cell_column
+from ingestion.reader import CELL_COUNT, MAX_CELL_CHARS, SOURCE_ROW, DeliveredTable, cell_column, is_cell_column
 from reference import mask_id_shapes
 
 SUMMARY_MARKERS = ("合计", "总计", "小计")
@@ -300,7 +300,7 @@ def check_natural_keys(frame: pl.DataFrame, feed: Feed) -> pl.DataFrame:
 def quarantine_rows(frame: pl.DataFrame, feed: Feed, month: str) -> list[dict]:
     """The rejected rows as raw.quarantine rows, their delivered cells kept as JSON."""
     rejected = frame.filter(pl.col(RULE).is_not_null()).sort("__file", SOURCE_ROW)
-    cells = sorted((c for c in rejected.columns if c.startswith("c") and c[1:].isdigit()), key=lambda c: int(c[1:]))
+    cells = sorted(filter(is_cell_column, rejected.columns), key=lambda c: int(c[1:]))
     out = []
     for row in rejected.select("source_file", SOURCE_ROW, CELL_COUNT, RULE, DETAIL, *cells).iter_rows():
         source_file, source_row, count, rule, detail, *values = row

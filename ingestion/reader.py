@@ -72,6 +72,10 @@ def cell_column(index: int) -> str:
     return f"c{index}"
 
 
+def is_cell_column(name: str) -> bool:
+    return name.startswith("c") and name[1:].isdigit()
+
+
 @dataclass
 class DeliveredTable:
     """A delivered file below its header: one frame row per file row, with `source_row` (the
@@ -87,7 +91,7 @@ class DeliveredTable:
 
     @property
     def width(self) -> int:
-        return sum(1 for name in self.cells.columns if name.startswith("c") and name[1:].isdigit())
+        return sum(1 for name in self.cells.columns if is_cell_column(name))
 
     @property
     def rows(self) -> int:
