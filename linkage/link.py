@@ -89,14 +89,20 @@ def link_records(
     decisions = read_decisions(reviewed_pairs)
     if not model_path.exists():
         raise ModelMissingError(model_path)
-    records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
-    std = standardise(records)
+    std = standardise(con.sql("SELECT * FROM linkage_input.lnk_person_records").pl())
     units, unresolved = linkage_units(std)
+    # what the assignment still needs of the records: at city scale the standardised frame is
+    # the largest thing the run holds
+    std = std.select("person_record_id", "id_number", "id_valid")
+    unresolved = unresolved.select("person_record_id", "feed_code", "role", "signature")
     started = time.perf_counter()
     scored = score_pairs(con, units, model_path, config) if len(unresolved) else pl.DataFrame(schema=PAIR_SCHEMA)
     scored = without_housemates(scored, units)
     seconds = time.perf_counter() - started
     pairs, applied = apply_decisions(scored, units, decisions)
+    # in one order every run: DuckDB returns the pairs in any order, and the sums of Bayes
+    # factors differed in the last bits from one run to the next
+    pairs = pairs.sort("unit_id_l", "unit_id_r")
     remembered = remembered_links(con, month, units, decisions)
     shares: dict[str, float] = {}
     assigned, review = assign_people(
