@@ -15,7 +15,7 @@ from expectations.suites import AS_DATE, QualityThresholds, feed_suites
 from expectations.validate import ValidationSummary, update_data_docs, validate_sql
 from ingestion.catalogue import DATE, Feed
 from ingestion.loader import META_COLUMNS
-from reference import month_end
+from reference import month_end, quote_ident
 
 
 @dataclass
@@ -32,12 +32,8 @@ def checked_rows_query(feed: Feed, table: str, columns: list[str]) -> str:
     """The delivery's rows as the raw table will hold them (all text), with each date column
     among `columns` also parsed (`<column>__as_date`) for the range checks."""
     dates = [c.name for c in feed.columns if c.type == DATE and c.name in columns]
-    parsed = "".join(f", TRY_STRPTIME({_ident(c)}, '%Y-%m-%d')::DATE AS {_ident(c + AS_DATE)}" for c in dates)
-    return f"SELECT *{parsed} FROM {_ident(table)}"  # names from the catalogue only
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    parsed = "".join(f", TRY_STRPTIME({quote_ident(c)}, '%Y-%m-%d')::DATE AS {quote_ident(c + AS_DATE)}" for c in dates)
+    return f"SELECT *{parsed} FROM {quote_ident(table)}"  # names from the catalogue only
 
 
 def validate_delivery(

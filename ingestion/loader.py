@@ -24,7 +24,7 @@ from ingestion.errors import FeedFileError
 from ingestion.landing import counties_without_file, delivered_names, feed_of
 from ingestion.parse import RULE, SOURCE_ROW, check_natural_keys, parse_file, quarantine_rows, unknown_code_counts
 from ingestion.reader import DeliveredTable, is_cell_column, read_delivered
-from reference import month_end
+from reference import month_end, quote_ident
 
 META_COLUMNS = ["record_id", "delivery_month", "source_file", "source_row", "row_issues"]
 QUARANTINE_COLUMNS = [
@@ -188,15 +188,11 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[pl.DataFr
     return records, quarantine, report
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def ensure_tables(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
     """Create the raw schema, the feed's table, the quarantine and the load log if missing."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    columns = ", ".join(f"{_ident(c)} VARCHAR" for c in META_COLUMNS + feed.warehouse_columns())
-    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{_ident(feed.code)} ({columns})")
+    columns = ", ".join(f"{quote_ident(c)} VARCHAR" for c in META_COLUMNS + feed.warehouse_columns())
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{quote_ident(feed.code)} ({columns})")
     con.execute(
         "CREATE TABLE IF NOT EXISTS raw.quarantine (feed_code VARCHAR, delivery_month VARCHAR, "
         "source_file VARCHAR, source_row INTEGER, rule VARCHAR, detail VARCHAR, raw_values VARCHAR)"
@@ -233,7 +229,7 @@ def write_delivery(
 ) -> None:
     """Replace this delivery in one transaction: all of it lands, or none of it. `outcome`
     (JSON-able) is logged beside the report."""
-    table = f"raw.{_ident(feed.code)}"
+    table = f"raw.{quote_ident(feed.code)}"
     columns = META_COLUMNS + feed.warehouse_columns()
     incoming = records.select(columns).to_arrow()
     con.execute("BEGIN TRANSACTION")
@@ -263,8 +259,8 @@ def _replace_events(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, repo
     replaces that event; an event a later month already corrected stays as corrected. Every row
     taken out with different content goes to `raw.replaced_events`; reloading the same file
     moves nothing."""
-    table = f"raw.{_ident(feed.code)}"
-    content = ", ".join(f"{{alias}}.{_ident(c)}" for c in feed.warehouse_columns())
+    table = f"raw.{quote_ident(feed.code)}"
+    content = ", ".join(f"{{alias}}.{quote_ident(c)}" for c in feed.warehouse_columns())
     old_content, new_content = content.format(alias="old"), content.format(alias="new")
     replaced = f"""
         FROM {table} AS old LEFT JOIN incoming_rows AS new USING (record_id)

@@ -105,3 +105,8 @@ def table_exists(con, schema: str, table: str) -> bool:
     """Whether the warehouse holds schema.table yet (a first month has no history)."""
     query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
     return con.execute(query, [schema, table]).fetchall()[0][0] > 0
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier in double quotes (names from the catalogue, never delivered text)."""
+    return '"' + name.replace('"', '""') + '"'

@@ -128,3 +128,28 @@ def test_normalise_name(description, raw, expected):
 def test_mask_shows_first_six_and_last_four():
     assert mask_id(VALID) == VALID[:6] + "********" + VALID[-4:]
     assert mask_id(None) == ""
+
+
+def test_normalise_ids_over_a_column_agrees_with_normalise_id_on_every_value():
+    """The column path (plain 18-character numbers by expressions) gives what normalise_id
+    gives, value by value: valid, lower-case x, wrong check character, impossible and
+    out-of-range birth dates, 15 digits, Excel damage, full-width, blank, malformed."""
+    import random
+
+    import polars as pl
+
+    from ingestion.normalise import id_check_char, normalise_id, normalise_ids
+
+    rng = random.Random(3)
+    values = [None, "", " ", "无", "4.10102E+17", "410102900101123", "41010219900101123X.0", "１２３", "abc"]
+    for _ in range(3000):
+        head = "".join(rng.choice("0123456789") for _ in range(6))
+        born = rng.choice(["19900101", "20310101", "18891231", "19900230", "19901301", "20000229", "19000229"])
+        first17 = head + born + "".join(rng.choice("0123456789") for _ in range(3))
+        values += [first17 + id_check_char(first17), first17 + rng.choice("0123456789Xx"), first17.lower() + "x"]
+    values = list(dict.fromkeys(values))
+    got = {row[0]: row[1:] for row in normalise_ids(pl.Series(values, dtype=pl.String)).iter_rows()}
+    assert len(got) == len(values)
+    for value in values:
+        expected = normalise_id(value)
+        assert got[value] == (expected.value, str(expected.status), expected.cleaned), value
