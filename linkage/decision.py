@@ -10,7 +10,7 @@ import polars as pl
 
 from linkage.model import LinkageConfig
 from linkage.scoring import PAIR_SCHEMA
-from linkage.units import person_key
+from linkage.units import person_key, person_keys
 
 RECORD_PERSON_COLUMNS = ["person_record_id", "person_key", "match_probability", "match_method"]
 
@@ -149,10 +149,7 @@ def assign_people(
     for rid in sorted(signature, key=lambda r: (signature[r], r)):
         cluster_first.setdefault(find("rec:" + rid), signature[rid])
 
-    rows = [
-        (rid, person_key("id:" + idn), 1.0, "exact_id")
-        for rid, idn in std.filter(pl.col("id_valid")).select("person_record_id", "id_number").iter_rows()
-    ]
+    rows = []
     for rid in unresolved["person_record_id"].to_list():
         unit = "rec:" + rid
         root = find(unit)
@@ -169,4 +166,12 @@ def assign_people(
         else:
             rows.append((rid, person_key("sig:" + signature[rid]), 1.0, "singleton"))
     schema = dict(zip(RECORD_PERSON_COLUMNS, [pl.String, pl.String, pl.Float64, pl.String], strict=True))
-    return pl.DataFrame(rows, schema=schema, orient="row"), pl.DataFrame(review, schema=PAIR_SCHEMA, orient="row")
+    valid = std.filter(pl.col("id_valid"))
+    exact = valid.select(
+        "person_record_id",
+        person_key=person_keys(valid["id_number"], "id:"),
+        match_probability=pl.lit(1.0),
+        match_method=pl.lit("exact_id"),
+    )
+    assigned = pl.concat([exact.cast(schema), pl.DataFrame(rows, schema=schema, orient="row")])
+    return assigned, pl.DataFrame(review, schema=PAIR_SCHEMA, orient="row")

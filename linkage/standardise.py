@@ -116,11 +116,68 @@ OPTIONAL_COLUMNS = {
 REGISTERS = sorted(":".join(r) for r in ONE_ROW_PER_PERSON)
 
 
-def _per_value(column: pl.Series, fn, dtype) -> pl.Series:
-    """fn applied once per distinct value: names and ID numbers repeat across feeds, and a
-    Python call per record would dominate the linkage's time."""
-    values = column.drop_nulls().unique().to_list()
-    return column.replace_strict({v: fn(v) for v in values}, default=None, return_dtype=dtype)
+def name_columns(names: pl.Series) -> pl.DataFrame:
+    """`name_parts` and `swapped_pinyin` of each distinct name, as columns: the names are split
+    into characters and only the few thousand distinct characters go to pypinyin (a Python
+    call per name dominated the linkage at city scale)."""
+    names = pl.DataFrame({"person_name": names}).filter(pl.col("person_name").str.len_chars() > 0).unique()
+    minority = pl.col("person_name").str.contains("·", literal=True)
+    chars = (
+        names.with_columns(char=pl.col("person_name").str.replace_all("·", "", literal=True).str.split(""))
+        .with_columns(position=pl.int_ranges(pl.col("char").list.len()))
+        .explode("char", "position", empty_as_null=True)
+    )
+    distinct = chars["char"].drop_nulls().unique().to_list()
+    chars = chars.with_columns(
+        pinyin=pl.col("char").replace_strict({c: _char_pinyin(c) for c in distinct}, default="", return_dtype=pl.String)
+    )
+    compound = pl.col("person_name").str.starts_with(COMPOUND_SURNAMES[0])
+    for surname in COMPOUND_SURNAMES[1:]:
+        compound = compound | pl.col("person_name").str.starts_with(surname)
+    split = pl.when(compound).then(2).otherwise(1)
+    parts = chars.group_by("person_name").agg(
+        name_pinyin=pl.col("pinyin").str.join(""),
+        surname_pinyin=pl.col("pinyin").filter(pl.col("position") < split.first()).str.join(""),
+        given_pinyin=pl.col("pinyin").filter(pl.col("position") >= split.first()).str.join(""),
+        swapped=pl.col("pinyin").gather([0, 2, 1], null_on_oob=True).str.join(""),
+        characters=pl.len(),
+        minority=minority.first(),
+        compound=compound.first(),
+    )
+    return parts.select(
+        "person_name",
+        "name_pinyin",
+        surname_pinyin=pl.when(~pl.col("minority")).then("surname_pinyin"),
+        given_pinyin=pl.when(pl.col("minority")).then("name_pinyin").otherwise("given_pinyin"),
+        name_pinyin_swapped=pl.when(~pl.col("minority") & ~pl.col("compound") & (pl.col("characters") == 3)).then(
+            "swapped"
+        ),
+    )
+
+
+def surviving_digits_expr(raw: pl.Expr) -> pl.Expr:
+    """`surviving_digits` as an expression over a column of delivered ID numbers."""
+    mantissa = raw.str.extract_groups(r"^(\d)\.(\d+)E\+?\d+$")
+    return (
+        pl.when(mantissa.struct.field("1").is_not_null())
+        .then(mantissa.struct.field("1") + mantissa.struct.field("2"))
+        .when(raw.str.contains(r"^\d{15}000$"))
+        .then(raw.str.slice(0, 15))
+        .when(raw.str.contains(r"^\d+$"))
+        .then(raw)
+    )
+
+
+def raw_region_expr(raw: pl.Expr) -> pl.Expr:
+    """`_raw_region` as an expression."""
+    head = pl.coalesce(surviving_digits_expr(raw), raw).str.slice(0, 6)
+    return pl.when(head.str.contains(r"^\d{6}$")).then(head)
+
+
+def raw_birth_expr(raw: pl.Expr) -> pl.Expr:
+    """`_raw_birth` as an expression."""
+    digits = surviving_digits_expr(raw)
+    return pl.when(digits.str.len_chars() >= 14).then(digits.str.slice(6, 8))
 
 
 def _birth_date(id_digits: pl.Expr) -> pl.Expr:
@@ -159,15 +216,15 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
         .when((raw.str.len_chars() == 18) & raw.str.slice(0, 17).str.contains(r"^\d{17}$"))
         .then(raw)
     )
-    full, surname, given = (_per_value(r["person_name"], lambda n, i=i: name_parts(n)[i], pl.String) for i in range(3))
+    r = r.join(name_columns(r["person_name"]), on="person_name", how="left", maintain_order="left")
     # the ID's birth date; else what the damaged ID's surviving digits or the record itself state
-    raw_birth = _per_value(r["id_number_raw"], _raw_birth, pl.String)
+    raw_birth = raw_birth_expr(raw)
     birth_date = pl.coalesce(
         _birth_date(pl.col("id_compare")),
         _birth_date(pl.lit("000000") + raw_birth),
         pl.col("birth_date_stated").cast(pl.Date).dt.to_string("%Y-%m-%d"),
     )
-    raw_region = _per_value(r["id_number_raw"], _raw_region, pl.String)
+    raw_region = raw_region_expr(raw)
     id_sex = (
         pl.when(pl.col("id_number").str.len_chars() == 18)
         .then(pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False).mod(2))
@@ -178,10 +235,6 @@ def standardise(records: pl.DataFrame) -> pl.DataFrame:
         # what the record says of its person, the same every month: anchors the key of a
         # person without a valid ID number (a snapshot row's record id changes monthly)
         signature=pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in SIGNATURE_COLUMNS], separator="|"),
-        name_pinyin=full,
-        surname_pinyin=surname,
-        given_pinyin=given,
-        name_pinyin_swapped=_per_value(r["person_name"], swapped_pinyin, pl.String),
         id_region=pl.coalesce(pl.col("id_compare").str.slice(0, 6), raw_region),
         id_valid=pl.col("id_number_status").is_in([str(s) for s in USABLE_ID_STATUSES]),
         birth_date=birth_date,

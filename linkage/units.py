@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+import duckdb
 import polars as pl
 
 UNIT_COLUMNS = [
@@ -50,10 +51,17 @@ def person_key(anchor: str) -> str:
 
 
 def person_keys(anchors: pl.Series, prefix: str) -> pl.Series:
-    """`person_key(prefix + anchor)` of each value, computed once per distinct anchor."""
-    distinct = anchors.drop_nulls().unique().to_list()
-    keys = dict(zip(distinct, (person_key(prefix + a) for a in distinct), strict=True))
-    return anchors.replace_strict(keys, default=None, return_dtype=pl.String)
+    """`person_key(prefix + anchor)` of each value, computed once per distinct anchor by
+    DuckDB's sha1 (a Python call per person took seconds a million people)."""
+    distinct = anchors.drop_nulls().unique().to_frame("anchor")
+    with duckdb.connect() as con:
+        con.register("anchors", distinct.to_arrow())
+        keys = con.sql("SELECT anchor, 'P' || left(sha1(? || anchor), 15) AS key FROM anchors", params=[prefix]).pl()
+    return (
+        anchors.to_frame("anchor")
+        .join(keys, on="anchor", how="left", maintain_order="left")["key"]
+        .rename(anchors.name)
+    )
 
 
 # What a person known by a valid ID is called and where they live: the value most of their

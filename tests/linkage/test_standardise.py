@@ -5,7 +5,16 @@ from datetime import date
 import polars as pl
 import pytest
 
-from linkage.standardise import name_parts, standardise
+from linkage.standardise import (
+    _raw_birth,
+    _raw_region,
+    name_columns,
+    name_parts,
+    raw_birth_expr,
+    raw_region_expr,
+    standardise,
+    swapped_pinyin,
+)
 
 NAME_CASES = [
     ("homophones become one pinyin", "张丽", "张莉", True),
@@ -21,6 +30,56 @@ def test_name_pinyin(description, a, b, same):
 
 def test_compound_surname_is_split_whole():
     assert name_parts("欧阳锋") == ("ouyangfeng", "ouyang", "feng")
+
+
+COLUMN_NAME_CASES = [
+    ("a three-character name", "张丽华"),
+    ("a two-character name", "王伟"),
+    ("a one-character name", "王"),
+    ("a compound surname", "欧阳锋"),
+    ("a compound surname alone", "欧阳"),
+    ("a three-character name after a compound surname", "司马懿"),
+    ("a minority name with its dot", "阿依·木拉提"),
+    ("a dot alone", "·"),
+    ("a Latin letter in the name", "李a"),
+    ("a full-width letter", "Ａ张"),
+    ("a four-character name", "诸葛亮亮"),
+    ("a rare character", "王垚"),
+]
+
+
+def test_name_columns_give_what_name_parts_gives():
+    names = [name for _, name in COLUMN_NAME_CASES]
+    columns = name_columns(pl.Series(names + ["", None, "王伟"])).sort("person_name")
+    assert columns["person_name"].to_list() == sorted(names), "one row per distinct name, blanks left out"
+    for name, full, surname, given, swapped in columns.iter_rows():
+        description = next(d for d, n in COLUMN_NAME_CASES if n == name)
+        assert (full, surname, given) == name_parts(name), description
+        assert swapped == swapped_pinyin(name), description
+
+
+RAW_ID_CASES = [
+    ("Excel's short mantissa", "1.41002E+17"),
+    ("Excel's long mantissa", "1.41002199003071E+17"),
+    ("Excel's mantissa without the plus", "1.41002199003071E17"),
+    ("15 digits kept, three zeros after", "141002199003071000"),
+    ("a valid-looking number", "141002199003071234"),
+    ("a short number", "1410021990"),
+    ("six digits only", "141002"),
+    ("five digits", "14100"),
+    ("a letter inside", "14100X199003071234"),
+    ("the region then letters", "141002abc"),
+    ("full-width digits", "１４１００２１９９００３０７１２３４"),
+    ("blank", ""),
+]
+
+
+@pytest.mark.parametrize(("description", "raw"), RAW_ID_CASES, ids=[c[0] for c in RAW_ID_CASES])
+def test_raw_id_expressions_give_what_the_functions_give(description, raw):
+    row = pl.DataFrame({"raw": [raw]}).select(
+        region=raw_region_expr(pl.col("raw")), birth=raw_birth_expr(pl.col("raw"))
+    )
+    assert row.row(0) == (_raw_region(raw), _raw_birth(raw)), description
 
 
 def test_standardise_keeps_what_a_damaged_id_says():
