@@ -29,8 +29,9 @@ from linkage.key_memory import follow_key_moves, remember_links, remembered_link
 from linkage.model import MODEL_PATH, LinkageConfig
 from linkage.review import apply_decisions, export_review, read_decisions, review_table
 from linkage.scoring import PAIR_SCHEMA, score_pairs
+from linkage.scoring_basis import plan_scoring, remember_scoring, reused_pairs, unit_contents
 from linkage.standardise import standardise
-from linkage.units import linkage_units, prior_match_probability, without_housemates
+from linkage.units import linkage_units, without_housemates
 
 __all__ = ["LinkageReport", "export_review", "link_records"]
 
@@ -51,6 +52,9 @@ class LinkageReport:
     seconds_predict: float = 0.0
     keys_moved: int = 0  # people first seen without an ID whose ID appeared (linkage.person_key_origins)
     lowest_linked_share: float = 1.0  # of the registers' estimated shares (linkage.linked_shares)
+    pairs_scored_afresh: int = 0  # by Splink this run; the rest kept from the month before
+    scoring_basis_month: str | None = None  # whose prior and name frequencies the pairs rest on
+    changed_unit_share: float = 1.0  # of the units, new or changed since the month before
 
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
@@ -96,7 +100,19 @@ def link_records(
     std = std.select("person_record_id", "id_number", "id_valid")
     unresolved = unresolved.select("person_record_id", "feed_code", "role", "signature")
     started = time.perf_counter()
-    scored = score_pairs(con, units, model_path, config) if len(unresolved) else pl.DataFrame(schema=PAIR_SCHEMA)
+    contents = unit_contents(units)
+    plan = plan_scoring(con, month, units, contents, model_path, config)
+    scored = (
+        score_pairs(con, units, model_path, config, plan.basis, plan.changed)
+        if len(unresolved)
+        else pl.DataFrame(schema=PAIR_SCHEMA)
+    )
+    fresh_pairs = len(scored)
+    reused = reused_pairs(con, plan, contents)
+    if reused is not None and len(unresolved):
+        scored = pl.concat([scored, reused.select(scored.columns)])
+    if month is not None:
+        remember_scoring(con, month, plan, contents, scored, fresh_pairs)
     scored = without_housemates(scored, units)
     seconds = time.perf_counter() - started
     pairs, applied = apply_decisions(scored, units, decisions)
@@ -105,9 +121,7 @@ def link_records(
     pairs = pairs.sort("unit_id_l", "unit_id_r")
     remembered = remembered_links(con, month, units, decisions)
     shares: dict[str, float] = {}
-    assigned, review = assign_people(
-        std, unresolved, pairs, config, prior_match_probability(units), len(units), remembered, shares
-    )
+    assigned, review = assign_people(std, unresolved, pairs, config, plan.basis.prior, len(units), remembered, shares)
     write_table(con, "record_person", assigned)
     write_table(con, "linked_shares", linked_shares_table(unresolved, shares))
     if month is not None:
@@ -123,6 +137,9 @@ def link_records(
         singleton_records=count.get("singleton", 0),
         remembered_records=count.get("remembered", 0),
         pairs_scored=len(scored),
+        pairs_scored_afresh=fresh_pairs,
+        scoring_basis_month=plan.basis.month,
+        changed_unit_share=plan.changed_share,
         pairs_for_review=review.unique(["unit_id_l", "unit_id_r"]).height,
         decisions_applied=applied,
         seconds_predict=seconds,

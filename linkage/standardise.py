@@ -199,7 +199,7 @@ def with_housemates(std: pl.DataFrame) -> pl.DataFrame:
     own = pl.concat_list(pl.col("id_number").fill_null(""))
     housemates = pl.col("household_ids").list.set_difference(own)
     return (
-        std.join(members, on="household_ref", how="left")
+        std.join(members, on="household_ref", how="left", maintain_order="left")
         .with_columns(housemates=pl.when(housemates.list.len() > 0).then(housemates))
         .drop("household_ids")
     )
@@ -301,7 +301,12 @@ def set_aside_borrowed_ids(std: pl.DataFrame) -> pl.DataFrame:
     flagged = pl.DataFrame(borrowed, schema={"id_number": pl.String, "person_name": pl.String}, orient="row")
     is_borrowed = pl.col("borrowed").fill_null(False)
     return (
-        std.join(flagged.with_columns(borrowed=pl.lit(True)), on=["id_number", "person_name"], how="left")
+        std.join(
+            flagged.with_columns(borrowed=pl.lit(True)),
+            on=["id_number", "person_name"],
+            how="left",
+            maintain_order="left",
+        )
         .with_columns(
             id_valid=pl.col("id_valid") & ~is_borrowed,
             **{c: pl.when(is_borrowed).then(None).otherwise(pl.col(c)) for c in ("id_compare", "birth_date", "sex")},

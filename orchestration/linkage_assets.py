@@ -62,7 +62,9 @@ def record_linkage(context: AssetExecutionContext, settings: MonitoringSettings,
     month = context.partition_key
     with warehouse.get_connection() as con:
         context.log.info(check_month_order(con, month))
-        report = link_records(con, reviewed_pairs=warehouse.reviewed_pairs(settings), month=month)
+        report = link_records(
+            con, config=settings.linkage_config(), reviewed_pairs=warehouse.reviewed_pairs(settings), month=month
+        )
         export_review(con, warehouse.linkage_review_csv(month))
     records = max(report.records, 1)
     yield MaterializeResult(
@@ -75,6 +77,9 @@ def record_linkage(context: AssetExecutionContext, settings: MonitoringSettings,
             "probabilistic_records": report.probabilistic_records,
             "singleton_records": report.singleton_records,
             "pairs_scored": report.pairs_scored,
+            "pairs_scored_afresh": report.pairs_scored_afresh,
+            "scoring_basis_month": report.scoring_basis_month or "",
+            "changed_unit_share": round(report.changed_unit_share, 4),
             "reviewed_decisions_applied": report.decisions_applied,
             "seconds_predict": round(report.seconds_predict, 2),
             "lowest_linked_share": round(report.lowest_linked_share, 3),

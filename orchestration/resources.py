@@ -19,6 +19,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from linkage.model import LinkageConfig
 from orchestration.partitions import check_month_order
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,18 @@ class WarehouseBusyError(RuntimeError):
     """Another run held the warehouse for longer than this run would wait."""
 
 
+def rescore_share_from_env() -> float:
+    """LINFEN_RESCORE_SHARE, a share between 0 and 1 (default: LinkageConfig.rescore_share)."""
+    text = os.environ.get("LINFEN_RESCORE_SHARE", "")
+    try:
+        share = float(text) if text else LinkageConfig().rescore_share
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise ValueError(f"LINFEN_RESCORE_SHARE={text!r}: give a share between 0 and 1, such as 0.05")
+    return share
+
+
 class MonitoringSettings(ConfigurableResource):
     """Where the month's deliveries land and where the county workbooks go."""
 
@@ -45,6 +58,12 @@ class MonitoringSettings(ConfigurableResource):
     # Reviewers' decisions on linkage pairs (CSV left_key,right_key,decision); blank means
     # `linkage_reviewed_pairs.csv` beside the warehouse.
     reviewed_pairs_path: str = ""
+    # False (LINFEN_RESCORE_ALL_PAIRS=1): the next month has Splink score every pair again
+    # instead of keeping the month before's pairs of unchanged people (linkage.scoring_basis)
+    reuse_scored_pairs: bool = True
+    # The next month keeps the month before's scoring basis while at most this share of its
+    # linkage units is new or changed (LINFEN_RESCORE_SHARE; linkage.model.LinkageConfig)
+    rescore_share: float = LinkageConfig().rescore_share
 
     @classmethod
     def from_env(cls) -> MonitoringSettings:
@@ -53,7 +72,12 @@ class MonitoringSettings(ConfigurableResource):
             landing_dir=_env("LINFEN_LANDING"),
             output_dir=_env("LINFEN_OUTPUT"),
             reviewed_pairs_path=os.environ.get("LINFEN_REVIEWED_PAIRS", ""),
+            reuse_scored_pairs=os.environ.get("LINFEN_RESCORE_ALL_PAIRS", "") not in ("1", "true", "yes"),
+            rescore_share=rescore_share_from_env(),
         )
+
+    def linkage_config(self) -> LinkageConfig:
+        return LinkageConfig(reuse_scored_pairs=self.reuse_scored_pairs, rescore_share=self.rescore_share)
 
     @property
     def landing(self) -> Path:

@@ -27,7 +27,7 @@ from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from ingestion.landing import delivered_names, feed_of
 from orchestration.definitions import MONTHLY_JOB, build_definitions
 from orchestration.partitions import MonthError, MonthOrderError, check_month_order, parse_month
-from orchestration.resources import MonitoringSettings, Warehouse
+from orchestration.resources import MonitoringSettings, Warehouse, rescore_share_from_env
 
 
 class ArgumentProblem(ValueError):
@@ -213,18 +213,27 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="reviewers' linkage decisions, CSV left_key,right_key,decision (default: beside the warehouse)",
     )
+    parser.add_argument(
+        "--rescore-all-pairs",
+        action="store_true",
+        help="have Splink score every pair again instead of keeping the month before's pairs of unchanged "
+        "people (a full rerun: the same result, slower)",
+    )
     args = parser.parse_args(argv)
     landing = Path(args.landing).resolve()
     try:
         preflight(landing, args.month)
         check_order_before_running(Path(args.warehouse).resolve(), args.month)
-    except ArgumentProblem as exc:
+        rescore_share = rescore_share_from_env()
+    except (ArgumentProblem, ValueError) as exc:
         print(f"ERROR nothing ran: {exc}", file=sys.stderr)
         return 2
     settings = MonitoringSettings(
         landing_dir=str(landing),
         output_dir=str(Path(args.out).resolve()),
         reviewed_pairs_path=str(Path(args.reviewed_pairs).resolve()) if args.reviewed_pairs else "",
+        reuse_scored_pairs=not args.rescore_all_pairs,
+        rescore_share=rescore_share,
     )
     warehouse = Warehouse(database=str(Path(args.warehouse).resolve()))
     started = time.perf_counter()

@@ -2,6 +2,7 @@
 overdue escalation, every month's categories kept, entries and exits."""
 
 import csv
+import shutil
 
 import duckdb
 import pytest
@@ -120,3 +121,53 @@ def test_every_month_keeps_its_categories_and_the_changes_are_recorded(two_month
     changes = dict(con.execute("SELECT change, count(*) FROM main.category_changes GROUP BY 1").fetchall())
     assert changes.get("entered", 0) > 0
     assert con.execute("SELECT count(DISTINCT month) FROM main.alert_history").fetchall()[0][0] == 2
+
+
+# What two runs of one month differ in though their results are the same: when they ran.
+RUN_TIME_COLUMNS = {"loaded_at", "published_at", "generated_at", "run_started_at", "created_at"}
+
+
+def table_contents(con, schema: str, table: str) -> list[tuple]:
+    columns = [
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [schema, table],
+        ).fetchall()
+        if c not in RUN_TIME_COLUMNS
+    ]
+    listed = ", ".join(f'"{c}"' for c in columns)
+    return con.execute(f'SELECT {listed} FROM "{schema}"."{table}" ORDER BY ALL').fetchall()
+
+
+def test_the_next_month_scores_only_what_changed_and_gives_what_a_full_rerun_gives(month_runs, tmp_path):
+    """July keeps June's scoring basis and its pairs of unchanged people, Splink scoring only
+    the pairs of new or changed ones; July run again from June's warehouse with every pair
+    scored by Splink (--rescore-all-pairs) gives the same person keys, pairs and marts."""
+    from tests.conftest import run_monthly_command
+
+    july = month_runs["2023-07"]
+    warehouse = tmp_path / "warehouse" / "linfen.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(month_runs["2023-06"].warehouse, warehouse)
+    code, _, err = run_monthly_command(
+        july.month.landing_dir, "2023-07", warehouse, tmp_path / "out", "--rescore-all-pairs"
+    )
+    assert code == 0, err[-3000:]
+    with (
+        duckdb.connect(str(july.warehouse), read_only=True) as incremental,
+        duckdb.connect(str(warehouse), read_only=True) as full,
+    ):
+        query = (
+            "SELECT basis_month, changed_share, pairs, pairs_scored_afresh FROM linkage.scored_months WHERE month = ?"
+        )
+        basis, share, pairs, afresh = incremental.execute(query, ["2023-07"]).fetchone()
+        assert basis == "2023-06" and 0 < share <= 0.25, (basis, share)
+        assert 0 < afresh < pairs / 2, (afresh, pairs)
+        assert full.execute(query, ["2023-07"]).fetchone() == (basis, share, pairs, pairs)
+        tables = [("linkage", "record_person"), ("linkage", "review_pairs")] + full.execute(
+            "SELECT 'main', table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+        for schema, table in tables:
+            assert table_contents(incremental, schema, table) == table_contents(full, schema, table), table
