@@ -144,7 +144,30 @@ def run_month(python: str, work: Path, warehouse: Path, month: str) -> tuple[int
         print(f"{name:<28}{end - start:>9.1f}{peak(samples, start, end):>9.0f}  {rate}")
     print(f"{'the month (monthly command)':<28}{seconds:>9.1f}{peak(samples):>9.0f}  "
           f"{run['rows_read'] / seconds:,.0f} delivered rows/s; {run['alerts']} alerts")  # fmt: skip
+    print(linkage_scoring(warehouse, month))
     return (0 if code == 1 else code), run, steps
+
+
+def linkage_scoring(warehouse: Path, month: str) -> str:
+    """The month's row of linkage.scored_months, in words."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            "SELECT basis_month, changed_share, basis_drift, pairs, pairs_scored_afresh FROM linkage.scored_months "
+            "WHERE month = ?",
+            [month],
+        ).fetchone()
+    if row is None:
+        return "linkage: no scoring recorded"
+    basis, share, drift, pairs, afresh = row
+    if basis == month:
+        return f"linkage: every pair scored by Splink on this month's own basis ({pairs:,} pairs)"
+    return (
+        f"linkage: {share:.1%} of the units new or changed since the month before; scoring basis of {basis} "
+        f"(drifted {drift:.1%}); "
+        f"{afresh:,} of {pairs:,} pairs scored by Splink, the rest kept from the month before"
+    )
 
 
 def baseline(warehouse: Path, work: Path, month: str, run: dict, steps: list[dict]) -> None:

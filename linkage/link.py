@@ -55,6 +55,7 @@ class LinkageReport:
     pairs_scored_afresh: int = 0  # by Splink this run; the rest kept from the month before
     scoring_basis_month: str | None = None  # whose prior and name frequencies the pairs rest on
     changed_unit_share: float = 1.0  # of the units, new or changed since the month before
+    basis_drift: float = 0.0  # how far the people known by ID moved since the basis month
 
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
@@ -140,6 +141,7 @@ def link_records(
         pairs_scored_afresh=fresh_pairs,
         scoring_basis_month=plan.basis.month,
         changed_unit_share=plan.changed_share,
+        basis_drift=plan.drift,
         pairs_for_review=review.unique(["unit_id_l", "unit_id_r"]).height,
         decisions_applied=applied,
         seconds_predict=seconds,

@@ -2,12 +2,12 @@
 
 A pair's probability depends on the two units compared, the model, and the month's scoring
 basis: the prior (1 / units) and how common each name is among the people known by a valid
-ID. A month whose units are nearly all those of the month before (at most
-`LinkageConfig.rescore_share` new or changed) keeps that month's basis, takes the pairs of two
-unchanged units from the month before, and has Splink score only the pairs with a new or
-changed unit: the same pairs and probabilities as scoring every pair on that basis
-(tests/linkage/test_scoring_basis.py). A month with more change, a new model, or no month
-before it scores every pair on a basis of its own.
+ID. A month keeps the basis of the month before while the people known by ID have drifted
+little since the basis was set (`LinkageConfig.rebase_drift`), takes the pairs of two units
+unchanged since the month before, and has Splink score only the pairs with a new or changed
+unit: the same pairs and probabilities as scoring every pair on that basis
+(tests/linkage/test_scoring_basis.py). A month past the drift, with a new model, or with no
+month before it scores every pair on a basis of its own.
 
 Units are matched month to month by what they hold (`unit_contents`), not by their ID: a
 snapshot row's record ID changes every month. The warehouse keeps the contents and pairs of
@@ -50,7 +50,8 @@ class ScoringPlan:
     basis: ScoringBasis
     changed: pl.Series | None = None  # per unit (in the units' order): new or changed since previous_month
     previous_month: str | None = None
-    changed_share: float = 1.0
+    changed_share: float = 1.0  # of the units, new or changed since previous_month
+    drift: float = 0.0  # of the basis's people: how far the name counts moved since (L1)
 
 
 def model_digest(model_path: Path) -> str:
@@ -76,7 +77,8 @@ def fresh_basis(month: str | None, units: pl.DataFrame, model_path: Path) -> Sco
         prior=prior_match_probability(units),
         people=people.height,
         name_counts={
-            column: people.group_by(column).len("people").rename({column: "value"}) for column in NAME_COLUMNS
+            column: people.filter(pl.col(column).is_not_null()).group_by(column).len("people").rename({column: "value"})
+            for column in NAME_COLUMNS
         },
     )
 
@@ -122,6 +124,18 @@ def _kept_basis(con: duckdb.DuckDBPyConnection, basis_month: str, digest: str) -
     )
 
 
+def basis_drift(basis: ScoringBasis, now: ScoringBasis) -> float:
+    """How far the people known by ID moved since the basis: the L1 distance between the two
+    months' counts of people per name (characters), over the basis's people."""
+    counts = basis.name_counts["person_name"].join(
+        now.name_counts["person_name"], on="value", how="full", coalesce=True, suffix="_now"
+    )
+    moved = counts.select(
+        (pl.col("people").fill_null(0).cast(pl.Int64) - pl.col("people_now").fill_null(0)).abs().sum()
+    )
+    return moved.item() / max(basis.people, 1)
+
+
 def plan_scoring(
     con: duckdb.DuckDBPyConnection,
     month: str | None,
@@ -150,11 +164,12 @@ def plan_scoring(
     unchanged = once.join(before.unique(), on="unit_content", how="semi")
     changed = ~contents["unit_content"].is_in(unchanged["unit_content"].implode())
     share = changed.mean() if len(changed) else 0.0
-    if share > config.rescore_share:
-        return ScoringPlan(fresh.basis, changed_share=share)
+    drift = basis_drift(basis, fresh.basis)
+    if drift > config.rebase_drift:
+        return ScoringPlan(fresh.basis, changed_share=share, drift=drift)
     if not config.reuse_scored_pairs:  # every pair scored again, on the same basis
-        return ScoringPlan(basis, changed_share=share)
-    return ScoringPlan(basis, changed, previous, share)
+        return ScoringPlan(basis, changed_share=share, drift=drift)
+    return ScoringPlan(basis, changed, previous, share, drift)
 
 
 def reused_pairs(con: duckdb.DuckDBPyConnection, plan: ScoringPlan, contents: pl.DataFrame) -> pl.DataFrame | None:
@@ -200,7 +215,8 @@ def remember_scoring(
     con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
     con.execute(
         "CREATE TABLE IF NOT EXISTS linkage.scored_months "
-        "(month VARCHAR, basis_month VARCHAR, changed_share DOUBLE, pairs BIGINT, pairs_scored_afresh BIGINT)"
+        "(month VARCHAR, basis_month VARCHAR, changed_share DOUBLE, basis_drift DOUBLE, pairs BIGINT, "
+        "pairs_scored_afresh BIGINT)"
     )
     con.execute(
         "CREATE TABLE IF NOT EXISTS linkage.scoring_bases "
@@ -221,8 +237,8 @@ def remember_scoring(
     try:
         con.execute("DELETE FROM linkage.scored_months WHERE month = ?", [month])
         con.execute(
-            "INSERT INTO linkage.scored_months VALUES (?, ?, ?, ?, ?)",
-            [month, basis.month, plan.changed_share, len(scored), scored_afresh],
+            "INSERT INTO linkage.scored_months VALUES (?, ?, ?, ?, ?, ?)",
+            [month, basis.month, plan.changed_share, plan.drift, len(scored), scored_afresh],
         )
         if basis.month == month:
             con.execute("DELETE FROM linkage.scoring_bases WHERE month = ?", [month])

@@ -38,15 +38,15 @@ class WarehouseBusyError(RuntimeError):
     """Another run held the warehouse for longer than this run would wait."""
 
 
-def rescore_share_from_env() -> float:
-    """LINFEN_RESCORE_SHARE, a share between 0 and 1 (default: LinkageConfig.rescore_share)."""
-    text = os.environ.get("LINFEN_RESCORE_SHARE", "")
+def rebase_drift_from_env() -> float:
+    """LINFEN_REBASE_DRIFT, a share between 0 and 1 (default: LinkageConfig.rebase_drift)."""
+    text = os.environ.get("LINFEN_REBASE_DRIFT", "")
     try:
-        share = float(text) if text else LinkageConfig().rescore_share
+        share = float(text) if text else LinkageConfig().rebase_drift
     except ValueError:
         share = -1.0
     if not 0 <= share <= 1:
-        raise ValueError(f"LINFEN_RESCORE_SHARE={text!r}: give a share between 0 and 1, such as 0.05")
+        raise ValueError(f"LINFEN_REBASE_DRIFT={text!r}: give a share between 0 and 1, such as 0.05")
     return share
 
 
@@ -61,9 +61,9 @@ class MonitoringSettings(ConfigurableResource):
     # False (LINFEN_RESCORE_ALL_PAIRS=1): the next month has Splink score every pair again
     # instead of keeping the month before's pairs of unchanged people (linkage.scoring_basis)
     reuse_scored_pairs: bool = True
-    # The next month keeps the month before's scoring basis while at most this share of its
-    # linkage units is new or changed (LINFEN_RESCORE_SHARE; linkage.model.LinkageConfig)
-    rescore_share: float = LinkageConfig().rescore_share
+    # The next month keeps an earlier month's scoring basis while the people known by ID have
+    # drifted by at most this share since (LINFEN_REBASE_DRIFT; linkage.model.LinkageConfig)
+    rebase_drift: float = LinkageConfig().rebase_drift
 
     @classmethod
     def from_env(cls) -> MonitoringSettings:
@@ -73,11 +73,11 @@ class MonitoringSettings(ConfigurableResource):
             output_dir=_env("LINFEN_OUTPUT"),
             reviewed_pairs_path=os.environ.get("LINFEN_REVIEWED_PAIRS", ""),
             reuse_scored_pairs=os.environ.get("LINFEN_RESCORE_ALL_PAIRS", "") not in ("1", "true", "yes"),
-            rescore_share=rescore_share_from_env(),
+            rebase_drift=rebase_drift_from_env(),
         )
 
     def linkage_config(self) -> LinkageConfig:
-        return LinkageConfig(reuse_scored_pairs=self.reuse_scored_pairs, rescore_share=self.rescore_share)
+        return LinkageConfig(reuse_scored_pairs=self.reuse_scored_pairs, rebase_drift=self.rebase_drift)
 
     @property
     def landing(self) -> Path:

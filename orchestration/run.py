@@ -27,7 +27,7 @@ from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from ingestion.landing import delivered_names, feed_of
 from orchestration.definitions import MONTHLY_JOB, build_definitions
 from orchestration.partitions import MonthError, MonthOrderError, check_month_order, parse_month
-from orchestration.resources import MonitoringSettings, Warehouse, rescore_share_from_env
+from orchestration.resources import MonitoringSettings, Warehouse, rebase_drift_from_env
 
 
 class ArgumentProblem(ValueError):
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         preflight(landing, args.month)
         check_order_before_running(Path(args.warehouse).resolve(), args.month)
-        rescore_share = rescore_share_from_env()
+        rebase_drift = rebase_drift_from_env()
     except (ArgumentProblem, ValueError) as exc:
         print(f"ERROR nothing ran: {exc}", file=sys.stderr)
         return 2
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         output_dir=str(Path(args.out).resolve()),
         reviewed_pairs_path=str(Path(args.reviewed_pairs).resolve()) if args.reviewed_pairs else "",
         reuse_scored_pairs=not args.rescore_all_pairs,
-        rescore_share=rescore_share,
+        rebase_drift=rebase_drift,
     )
     warehouse = Warehouse(database=str(Path(args.warehouse).resolve()))
     started = time.perf_counter()

@@ -17,11 +17,11 @@ import pytest
 os.environ.pop("DAGSTER_HOME", None)
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-# The small city's July changes 13 % of its linkage units (planted cases among 2,500 people; a
-# city's month changes a few percent): July keeps June's scoring basis, as a city's next month
-# does, so the month tests run the incremental linkage (tests/test_months.py compares it with
-# a full rerun).
-os.environ["LINFEN_RESCORE_SHARE"] = "0.25"
+# The small city's people known by ID drift 6 % from June to July (planted cases among 2,500
+# people; a city's month drifts about 1 %): July keeps June's scoring basis, as a city's next
+# month does, so the month tests run the incremental linkage (tests/test_months.py compares it
+# with a full rerun).
+os.environ["LINFEN_REBASE_DRIFT"] = "0.25"
 
 from synthetic.generate import GeneratedMonth, generate_month, generate_months  # noqa: E402
 

@@ -159,13 +159,11 @@ def test_the_next_month_scores_only_what_changed_and_gives_what_a_full_rerun_giv
         duckdb.connect(str(july.warehouse), read_only=True) as incremental,
         duckdb.connect(str(warehouse), read_only=True) as full,
     ):
-        query = (
-            "SELECT basis_month, changed_share, pairs, pairs_scored_afresh FROM linkage.scored_months WHERE month = ?"
-        )
-        basis, share, pairs, afresh = incremental.execute(query, ["2023-07"]).fetchone()
-        assert basis == "2023-06" and 0 < share <= 0.25, (basis, share)
+        query = "SELECT basis_month, basis_drift, pairs, pairs_scored_afresh FROM linkage.scored_months WHERE month = ?"
+        basis, drift, pairs, afresh = incremental.execute(query, ["2023-07"]).fetchone()
+        assert basis == "2023-06" and 0 < drift <= 0.25, (basis, drift)
         assert 0 < afresh < pairs / 2, (afresh, pairs)
-        assert full.execute(query, ["2023-07"]).fetchone() == (basis, share, pairs, pairs)
+        assert full.execute(query, ["2023-07"]).fetchone() == (basis, drift, pairs, pairs)
         tables = [("linkage", "record_person"), ("linkage", "review_pairs")] + full.execute(
             "SELECT 'main', table_name FROM information_schema.tables WHERE table_schema = 'main'"
         ).fetchall()

@@ -109,6 +109,7 @@ def test_the_next_month_scores_only_pairs_with_a_changed_unit_and_gives_the_full
     full, full_result = linked(june, july, LinkageConfig(reuse_scored_pairs=False))
     assert incremental.scoring_basis_month == full.scoring_basis_month == "2023-06", "June's basis is kept"
     assert 0 < incremental.changed_unit_share <= 0.05
+    assert 0 < incremental.basis_drift <= 0.05
     assert full.pairs_scored_afresh == full.pairs_scored == incremental.pairs_scored > 0
     assert 0 < incremental.pairs_scored_afresh < incremental.pairs_scored / 4, "most pairs come from June"
     assert result == full_result, "the same keys, probabilities and review pairs as scoring every pair"
@@ -123,8 +124,8 @@ def test_a_rerun_of_the_next_month_gives_the_same_result(city):
     assert rerun_result == result
 
 
-def test_a_month_with_more_change_scores_every_pair_on_a_basis_of_its_own(city):
+def test_a_month_past_the_drift_limit_scores_every_pair_on_a_basis_of_its_own(city):
     june, july = city
-    report, _ = linked(june, july, LinkageConfig(rescore_share=0.0))
+    report, _ = linked(june, july, LinkageConfig(rebase_drift=0.0))
     assert report.scoring_basis_month == "2023-07"
     assert report.pairs_scored_afresh == report.pairs_scored
