@@ -184,6 +184,8 @@ def reused_pairs(con: duckdb.DuckDBPyConnection, plan: ScoringPlan, contents: pl
     pairs = (
         kept.join(unchanged.rename({"unit_id": "a", "unit_content": "content_l"}), on="content_l")
         .join(unchanged.rename({"unit_id": "b", "unit_content": "content_r"}), on="content_r")
+        # a content two units held last month and one holds now: their pair is no pair now
+        .filter(pl.col("a") != pl.col("b"))
         .with_columns(unit_id_l=pl.min_horizontal("a", "b"), unit_id_r=pl.max_horizontal("a", "b"))
     )
     return pairs.drop("a", "b", "content_l", "content_r")

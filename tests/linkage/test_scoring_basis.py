@@ -89,6 +89,12 @@ def city():
     july_people[0]["county"] = "141023" if july_people[0]["county"] != "141023" else "141002"
     july_people.append({**people(1, seed=9)[0], "name": population[4]["name"]})  # a namesake of a damaged one
     july = records(july_people, "2023-07", damaged | {len(july_people) - 1})
+    # a person on no register but civil_visits, without an ID: twice in June, once in July
+    visitor = {"person_record_id": "v1", "feed_code": "civil_visits", "role": "person", "person_name": "欧阳明",
+               "id_number": None, "id_number_raw": "", "id_number_status": "blank", "sex": None,
+               "phone": "13900000001", "county_code": "141021", "township": None, "village": None}  # fmt: skip
+    june = pl.concat([june, pl.DataFrame([visitor, {**visitor, "person_record_id": "v2"}], schema=june.schema)])
+    july = pl.concat([july, pl.DataFrame([{**visitor, "person_record_id": "v3"}], schema=july.schema)])
     return june, july
 
 
