@@ -95,8 +95,8 @@ def link_records(
     if not model_path.exists():
         raise ModelMissingError(model_path)
     # where a record came from is not compared: at city scale those columns are a gigabyte
-    where_from = "record_id, delivery_month, source_file, source_row"
-    std = standardise(con.sql(f"SELECT * EXCLUDE ({where_from}) FROM linkage_input.lnk_person_records").pl())
+    compared = "COLUMNS(lambda c: c NOT IN ('record_id', 'delivery_month', 'source_file', 'source_row'))"
+    std = standardise(con.sql(f"SELECT {compared} FROM linkage_input.lnk_person_records").pl())
     units, unresolved = linkage_units(std)
     # what the assignment still needs of the records: at city scale the standardised frame is
     # the largest thing the run holds
