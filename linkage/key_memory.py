@@ -6,16 +6,15 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from reference import table_exists
+
 
 def remembered_links(
     con: duckdb.DuckDBPyConnection, month: str | None, units: pl.DataFrame, decisions: dict[tuple[str, str], str]
 ) -> dict[str, str]:
     """record unit -> person key, from linkage.key_memory of the months before `month` (the
     latest link of each record's signature), unless a reviewer said `different`."""
-    exists = con.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'linkage' AND table_name = 'key_memory'"
-    ).fetchall()[0][0]
-    if month is None or not exists:
+    if month is None or not table_exists(con, "linkage", "key_memory"):
         return {}
     memory = dict(
         con.sql(

@@ -26,6 +26,7 @@ import polars as pl
 
 from linkage.model import LinkageConfig
 from linkage.units import prior_match_probability
+from reference import table_exists
 
 NAME_COLUMNS = ("person_name", "name_pinyin")  # the comparisons with frequency adjustments
 PAIR_KEY = ["unit_id_l", "unit_id_r"]
@@ -83,15 +84,6 @@ def fresh_basis(month: str | None, units: pl.DataFrame, model_path: Path) -> Sco
     )
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.sql(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'linkage' AND table_name = ?",
-            params=[name],
-        ).fetchall()[0][0]
-    )
-
-
 def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     return [
         row[0]
@@ -146,7 +138,7 @@ def plan_scoring(
 ) -> ScoringPlan:
     """Score afresh, or on the basis of the month before with its pairs of unchanged units."""
     fresh = ScoringPlan(fresh_basis(month, units, model_path))
-    if month is None or not _table_exists(con, "scored_months"):
+    if month is None or not table_exists(con, "linkage", "scored_months"):
         return fresh
     earlier = con.sql(
         "SELECT month, basis_month FROM linkage.scored_months WHERE month < ? ORDER BY month DESC LIMIT 1",
@@ -210,7 +202,7 @@ def remember_scoring(
         .unique(["content_l", "content_r"])
         .with_columns(month=pl.lit(month))
     )
-    counts = pl.concat(
+    counts = pl.concat(  # written only by the month that set the basis
         table.select(pl.lit(column).alias("column_name"), "value", "people")
         for column, table in basis.name_counts.items()
     ).with_columns(basis_month=pl.lit(basis.month))
@@ -253,7 +245,7 @@ def remember_scoring(
         con.execute("DELETE FROM linkage.unit_contents WHERE month = ?", [month])
         con.execute("INSERT INTO linkage.unit_contents SELECT * FROM contents_frame")
         # the pairs' columns follow the model's comparisons: another model starts the table anew
-        if _table_exists(con, "scored_pair_contents") and set(_columns(con, "scored_pair_contents")) == set(
+        if table_exists(con, "linkage", "scored_pair_contents") and set(_columns(con, "scored_pair_contents")) == set(
             pairs.columns
         ):
             con.execute("DELETE FROM linkage.scored_pair_contents WHERE month = ?", [month])
@@ -261,11 +253,15 @@ def remember_scoring(
         else:
             con.execute("CREATE OR REPLACE TABLE linkage.scored_pair_contents AS SELECT * FROM pairs_frame")
         # the last two months scored, and the bases they rest on
-        kept = "SELECT month FROM linkage.scored_months ORDER BY month DESC LIMIT 2"
-        con.execute(f"DELETE FROM linkage.unit_contents WHERE month NOT IN ({kept})")
-        con.execute(f"DELETE FROM linkage.scored_pair_contents WHERE month NOT IN ({kept})")
-        bases = "SELECT basis_month FROM linkage.scored_months WHERE month IN (" + kept + ")"
-        con.execute(f"DELETE FROM linkage.name_counts WHERE basis_month NOT IN ({bases})")
+        for table in ("unit_contents", "scored_pair_contents"):
+            con.execute(
+                f"DELETE FROM linkage.{table} WHERE month NOT IN "  # trusted names only
+                "(SELECT month FROM linkage.scored_months ORDER BY month DESC LIMIT 2)"
+            )
+        con.execute(
+            "DELETE FROM linkage.name_counts WHERE basis_month NOT IN (SELECT basis_month FROM linkage.scored_months "
+            "WHERE month IN (SELECT month FROM linkage.scored_months ORDER BY month DESC LIMIT 2))"
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
