@@ -10,6 +10,8 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from engines.lake import DbtTables, export_sources, import_built_tables
+from engines.settings import EngineSettings, SparkFolders
 from orchestration.dbt_settings import BEFORE_LINKAGE, DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
 from orchestration.partitions import MONTHS, dbt_vars, parse_month
 from orchestration.resources import Warehouse
@@ -62,12 +64,21 @@ def dbt_resource() -> DbtCliResource:
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator:
     os.environ.update(dbt_environment(warehouse.database))  # inherited by the dbt subprocess
+    engine = EngineSettings.from_env()
+    folders = SparkFolders(warehouse.path)
+    tables = DbtTables.from_manifest(dbt_project.manifest_path)
     with warehouse.get_connection() as con:  # closed before dbt opens the file
         published_on = publication_day(con, parse_month(context.partition_key), date.today())
+        if engine.is_spark:
+            os.environ["LINFEN_LAKE_TABLES"] = ",".join(export_sources(con, folders, tables.sources))
     # dbt's unit tests check the SQL, not the month's data: they run in the test suite, not here
     variables = dbt_vars(context.partition_key, published_on)
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)]
     yield from dbt.cli(args, context=context).stream()
+    if engine.is_spark:
+        with warehouse.get_connection() as con:
+            imported = import_built_tables(con, folders, tables.built)
+        context.log.info(f"{len(imported)} tables dbt built on Spark read back into {warehouse.path.name}")
 
 
 @dbt_assets(

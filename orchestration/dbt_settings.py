@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from engines.settings import EngineSettings, SparkFolders, spark_conf
 from orchestration.resources import DUCKDB_MEMORY_LIMIT, REPO_ROOT
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -28,4 +29,27 @@ def dbt_environment(warehouse_path: str) -> dict[str, str]:
         "LINFEN_DUCKDB_TEMP": str(Path(warehouse_path).parent / "duckdb_tmp"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_INDIRECT_SELECTION": "cautious",
-    }
+    } | spark_environment(warehouse_path)
+
+
+# profiles.yml's spark output reads engines.settings.spark_conf through these variables
+SPARK_CONF_VARIABLES = {
+    "spark.master": "LINFEN_SPARK_MASTER",
+    "spark.driver.memory": "LINFEN_SPARK_DRIVER_MEMORY",
+    "spark.sql.shuffle.partitions": "LINFEN_SPARK_SHUFFLE_PARTITIONS",
+    "spark.sql.warehouse.dir": "LINFEN_SPARK_TABLES",
+    "spark.hadoop.javax.jdo.option.ConnectionURL": "LINFEN_SPARK_METASTORE_URL",
+    "spark.driver.extraJavaOptions": "LINFEN_SPARK_JAVA_OPTIONS",
+}
+
+
+def spark_environment(warehouse_path: str) -> dict[str, str]:
+    """The engine (profiles.yml's target) and, for Spark, its settings and the lake's folder."""
+    settings = EngineSettings.from_env()
+    environment = {"LINFEN_ENGINE": settings.engine.value}
+    if settings.is_spark:
+        folders = SparkFolders(Path(warehouse_path))
+        conf = spark_conf(settings, folders)
+        environment |= {variable: conf[key] for key, variable in SPARK_CONF_VARIABLES.items()}
+        environment["LINFEN_LAKE"] = str(folders.lake)
+    return environment

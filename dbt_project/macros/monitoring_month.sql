@@ -24,7 +24,7 @@
             and log.status = 'loaded'
             and log.delivery_month <= '{{ var("month") }}'
             {%- if per_county %}
-            and not list_contains(string_split(coalesce(log.missing_counties, ''), ','), counties.county_code)
+            and not {{ csv_contains('log.missing_counties', 'counties.county_code') }}
         group by counties.county_code
     ) as latest using (county, delivery_month)
             {%- else %}
@@ -35,7 +35,7 @@
 {#- The month before the monitoring month, 'YYYY-MM': what alerts compare with (months run in
     order, so it is the month this one carries over from). -#}
 {% macro previous_month() -%}
-    strftime(cast('{{ var("month") }}-01' as date) - interval 1 month, '%Y-%m')
+    {{ format_date("cast('" ~ var('month') ~ "-01' as date) - interval 1 month", '%Y-%m') }}
 {%- endmacro %}
 
 {#- An event feed as of the month: every event delivered up to and including the month. -#}
@@ -45,8 +45,8 @@
 
 {#- Whole years completed on a day (born 1963-12-15 is 59 on 2023-06-10; domain.md). -#}
 {% macro age_on(birth_date, day) -%}
-    (date_diff('year', {{ birth_date }}, {{ day }})
-        - case when strftime({{ day }}, '%m%d') < strftime({{ birth_date }}, '%m%d') then 1 else 0 end)
+    (year({{ day }}) - year({{ birth_date }})
+        - case when {{ format_date(day, '%m%d') }} < {{ format_date(birth_date, '%m%d') }} then 1 else 0 end)
 {%- endmacro %}
 
 {#- Whole years of age at the month end. -#}
@@ -59,7 +59,7 @@
     still takes the 1st). -#}
 {% macro window_start(threshold_name) -%}
     least(
-        {{ month_end() }} - to_days(cast({{ threshold(threshold_name) }} as integer) - 1),
+        {{ month_end() }} - (cast({{ threshold(threshold_name) }} as integer) - 1),
         cast('{{ var("month") }}-01' as date)
     )
 {%- endmacro %}
@@ -85,8 +85,8 @@
 {#- The school year the month falls in: from September, 'Y-(Y+1)', else '(Y-1)-Y'. -#}
 {% macro school_year() -%}
     (case when month({{ month_end() }}) >= 9
-        then cast(year({{ month_end() }}) as varchar) || '-' || cast(year({{ month_end() }}) + 1 as varchar)
-        else cast(year({{ month_end() }}) - 1 as varchar) || '-' || cast(year({{ month_end() }}) as varchar)
+        then cast(year({{ month_end() }}) as string) || '-' || cast(year({{ month_end() }}) + 1 as string)
+        else cast(year({{ month_end() }}) - 1 as string) || '-' || cast(year({{ month_end() }}) as string)
     end)
 {%- endmacro %}
 
@@ -103,6 +103,6 @@
     {%- if var('publication_date', none) -%}
     cast('{{ var("publication_date") }}' as date)
     {%- else -%}
-    ({{ month_end() }} + to_days(cast({{ threshold('publication_day_of_month') }} as integer)))
+    ({{ month_end() }} + cast({{ threshold('publication_day_of_month') }} as integer))
     {%- endif -%}
 {%- endmacro %}

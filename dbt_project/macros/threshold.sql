@@ -6,11 +6,11 @@
 {#- The start of a look-back window ending at the month end: D minus a configured number of
     days or months. -#}
 {% macro days_before_month_end(threshold_name) -%}
-    ({{ month_end() }} - to_days(cast({{ threshold(threshold_name) }} as integer)))
+    ({{ month_end() }} - cast({{ threshold(threshold_name) }} as integer))
 {%- endmacro %}
 
 {% macro months_before_month_end(threshold_name) -%}
-    ({{ month_end() }} - to_months(cast({{ threshold(threshold_name) }} as integer)))
+    {{ add_months(month_end(), '-cast(' ~ threshold(threshold_name) ~ ' as integer)') }}
 {%- endmacro %}
 
 {#- Assets pass (domain.md): financial assets per person, properties, vehicles and business

@@ -22,10 +22,10 @@ select
     coalesce(this_month.status, 'missing') as delivery_status,
     this_month.status = 'rejected' as is_turned_away,
     case when accepted.last_delivered_month is not null then
-        date_diff('month', cast(accepted.last_delivered_month || '-01' as date), cast('{{ var("month") }}-01' as date))
+        {{ months_between_dates("cast(accepted.last_delivered_month || '-01' as date)", "cast('" ~ var('month') ~ "-01' as date)") }}
     end as age_months,
     coalesce(
-        date_diff('month', cast(accepted.last_delivered_month || '-01' as date), cast('{{ var("month") }}-01' as date))
+        {{ months_between_dates("cast(accepted.last_delivered_month || '-01' as date)", "cast('" ~ var('month') ~ "-01' as date)") }}
             > feeds.max_age_months,
         true
     ) as is_stale

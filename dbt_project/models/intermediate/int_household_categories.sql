@@ -17,7 +17,7 @@ with members as (
 select
     household_key,
     '{{ var("month") }}' as month,
-    arg_min(person_key, row(case when is_head then 0 else 1 end, person_key)) as head_person_key,
+    {{ value_at_min("person_key", ["case when is_head then 0 else 1 end", "person_key"]) }} as head_person_key,
     max(household_number) as household_number,
     max(county_code) as county_code,
     count(*) as members,

@@ -67,7 +67,7 @@ deaths as (
 ),
 
 first_death as (
-    select person_key, min(death_date) as death_date, string_agg(distinct death_source, ',') as death_source
+    select person_key, min(death_date) as death_date, {% call text_agg("','", distinct=true) %}death_source{% endcall %} as death_source
     from deaths
     group by person_key
 ),
@@ -94,7 +94,7 @@ people as (
         ) as county_code,
         identity.township,
         identity.village,
-        try_strptime(substr(identity.id_number, 7, 8), '%Y%m%d')::date as birth_date,
+        {{ parse_compact_date('substr(identity.id_number, 7, 8)') }} as birth_date,
         case when identity.id_number is not null
             then case when cast(substr(identity.id_number, 17, 1) as integer) % 2 = 1 then '男' else '女' end
         end as sex,

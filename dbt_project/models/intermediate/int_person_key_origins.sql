@@ -3,7 +3,7 @@
 -- as it stood in the month.
 select
     person_key,
-    arg_max(origin_key, month) as origin_key
+    {{ value_at_max("origin_key", ["month"]) }} as origin_key
 from {{ source('linkage', 'person_key_origins') }}
 where month <= '{{ var("month") }}'
 group by person_key

@@ -19,7 +19,7 @@ dibao as (
         count(distinct dibao.county_code || ':' || dibao.household_number)
             filter (where dibao.roster_status = '在保') as active_dibao_households,
         count(distinct dibao.county_code) filter (where dibao.roster_status = '在保') as active_dibao_counties,
-        list_sort(list(distinct dibao.county_code) filter (where dibao.roster_status = '在保'))
+        {{ sorted_list('dibao.county_code', "dibao.roster_status = '在保'") }}
             as active_dibao_county_codes,
         -- the 低保 unit: the roster household the person is covered in (for a 单人保 member, the
         -- member alone, though the family is one household)

@@ -17,12 +17,12 @@ select
     {{ r.id }} as id_number,
     {{ r.id }}_status as id_number_status,
     {{ r.id }}_raw as id_number_raw,
-    {{ r.sex if r.sex else 'cast(null as varchar)' }} as sex,
-    {{ r.phone if r.phone else 'cast(null as varchar)' }} as phone,
+    {{ r.sex if r.sex else 'cast(null as string)' }} as sex,
+    {{ r.phone if r.phone else 'cast(null as string)' }} as phone,
     {{ 'cast(' ~ r.birth_date ~ ' as date)' if r.birth_date else 'cast(null as date)' }} as birth_date_stated,
-    {{ 'county_code' if r.place else 'cast(null as varchar)' }} as county_code,
-    {{ 'township' if r.place == 'full' else 'cast(null as varchar)' }} as township,
-    {{ 'village' if r.place == 'full' else 'cast(null as varchar)' }} as village,
+    {{ 'county_code' if r.place else 'cast(null as string)' }} as county_code,
+    {{ 'township' if r.place == 'full' else 'cast(null as string)' }} as township,
+    {{ 'village' if r.place == 'full' else 'cast(null as string)' }} as village,
     {% if r.age_hint == 'school' -%}
     -- a pupil's grade narrows the ages (seed row 年级: added to the grade), else the stage's ages
     coalesce(school_start - grade_number - by_grade.max_age, school_start - hints.max_age) as birth_year_low,
@@ -34,9 +34,9 @@ select
     cast(null as integer) as birth_year_low,
     cast(null as integer) as birth_year_high,
     {%- endif %}
-    {{ r.household if r.household else 'cast(null as varchar)' }} as household_ref,
+    {{ r.household if r.household else 'cast(null as string)' }} as household_ref,
     -- the part of a register that holds a person once (人社: one line per 险种)
-    {{ r.register_part if r.register_part else 'cast(null as varchar)' }} as register_part
+    {{ r.register_part if r.register_part else 'cast(null as string)' }} as register_part
 from {{ ref('stg_' ~ r.feed) }}
 {%- if r.age_hint == 'school' %}
 cross join lateral (

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where month = '{{ var('month') }}'{% endif %}"
-) }}
+{{ config(**monthly_slices_config(on_schema_change='append_new_columns')) }}
 -- depends_on: {{ ref('held_back_rules') }}
 -- depends_on: {{ ref('held_back_county_rules') }}
 -- One row per alert per month in which it was raised, or carried over as it stood (is_paused)
@@ -24,10 +19,10 @@ disposals as (
     select
         alert_id,
         month,
-        to_json(history) ->> 'evidence_digest' as evidence_digest,
-        to_json(history) ->> 'episode_start_month' as episode_start_month,
-        cast(to_json(history) ->> 'due_date' as date) as due_date,
-        coalesce(cast(to_json(history) ->> 'is_closed' as boolean), false) as is_closed
+        {{ earlier_column('history', 'evidence_digest') }} as evidence_digest,
+        {{ earlier_column('history', 'episode_start_month') }} as episode_start_month,
+        cast({{ earlier_column('history', 'due_date') }} as date) as due_date,
+        coalesce(cast({{ earlier_column('history', 'is_closed') }} as boolean), false) as is_closed
     from {{ this }} as history
     where month < '{{ var("month") }}'
 ),
@@ -39,7 +34,7 @@ last_month as (
 disposed_digests as (
     -- the evidence the county saw: that of the workbook it answered, else the latest before the
     -- disposal came back
-    select disposals.alert_id, arg_max(earlier.evidence_digest, earlier.month) as disposed_digest
+    select disposals.alert_id, {{ value_at_max("earlier.evidence_digest", ["earlier.month"]) }} as disposed_digest
     from disposals
     inner join earlier
         on earlier.alert_id = disposals.alert_id
@@ -50,7 +45,7 @@ disposed_digests as (
 carried as (
     -- the open alerts of a held-back rule stay open, neither resolved nor raised anew (暂停)
     select
-        columns(lambda c: c not in ('month', 'is_paused')),
+        last_month.* except (month, is_paused),
         '{{ var("month") }}' as month,
         true as is_paused
     from {{ this }} as last_month
@@ -84,7 +79,7 @@ marked as (
         last_month.due_date as last_due_date
         {%- else -%}
         false as continues_episode,
-        cast(null as varchar) as last_episode_start_month,
+        cast(null as string) as last_episode_start_month,
         cast(null as date) as last_due_date
         {%- endif %}
     from raised
@@ -96,7 +91,7 @@ marked as (
 )
 
 select
-    marked.* exclude (continues_episode, last_episode_start_month, last_due_date, due_date),
+    marked.* except (continues_episode, last_episode_start_month, last_due_date, due_date),
     case when continues_episode then coalesce(last_episode_start_month, '{{ var("month") }}')
         else '{{ var("month") }}' end as episode_start_month,
     case when continues_episode then coalesce(last_due_date, marked.due_date) else marked.due_date end as due_date

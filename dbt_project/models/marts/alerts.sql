@@ -61,7 +61,7 @@ judged as (
 )
 
 select
-    judged.* exclude (is_resolved, is_paused, level, is_closed, disposed_this_episode, was_open),
+    judged.* except (is_resolved, is_paused, level, is_closed, disposed_this_episode, was_open),
     -- an overdue alert rises one level, once
     case when judged.is_overdue then case judged.level when '黄' then '橙' else '红' end else judged.level end as level,
     first_raised.first_alert_month,
@@ -76,7 +76,7 @@ select
     -- before when the alert comes back on new evidence
     case when judged.disposal_status is not null then
         case when judged.disposed_this_episode then '' else '上次：' end
-        || judged.disposal_status || '（' || strftime(judged.disposal_date, '%Y-%m-%d')
+        || judged.disposal_status || '（' || {{ format_date('judged.disposal_date', '%Y-%m-%d') }}
         || coalesce('，' || judged.disposed_by, '') || '）'
     end as disposal_record,
     -- 无法联系 in two months: the city bureau takes it up

@@ -26,7 +26,7 @@ routing as (
     select rule_routing.rule_id, programmes.person_key, programmes.active_dibao_county_codes
     from {{ ref('rule_routing') }} as rule_routing
     cross join {{ ref('int_person_programmes') }} as programmes
-    where rule_routing.routing = 'every_roster_county' and len(programmes.active_dibao_county_codes) > 1
+    where rule_routing.routing = 'every_roster_county' and {{ list_length('programmes.active_dibao_county_codes') }} > 1
 ),
 
 due_dates as (
@@ -42,8 +42,7 @@ data_age as (
     select
         rule_feeds.rule_id,
         max(freshness.age_months) as data_age_months,
-        string_agg(freshness.title || '为' || freshness.age_months || '个月前交付', '、' order by freshness.feed_code)
-            filter (where freshness.age_months > 0) as older_feeds
+        {% call text_agg("'、'", order_by=['freshness.feed_code'], where="freshness.age_months > 0") %}freshness.title || '为' || freshness.age_months || '个月前交付'{% endcall %} as older_feeds
     from {{ ref('rule_feeds') }} as rule_feeds
     inner join {{ ref('int_feed_freshness') }} as freshness using (feed_code)
     group by rule_feeds.rule_id
@@ -62,9 +61,7 @@ select
     catalogue.department,
     people.county_code,
     -- the other counties that receive the alert too (rule_routing): S05's duplicate in two rosters
-    nullif(array_to_string(
-        list_filter(coalesce(routing.active_dibao_county_codes, []::varchar[]), lambda c: c is distinct from people.county_code), ','
-    ), '') as also_county_codes,
+    {{ joined_list_without('routing.active_dibao_county_codes', 'people.county_code') }} as also_county_codes,
     people.township,
     people.village,
     raised.subject_person_key,
@@ -81,7 +78,7 @@ select
     end || coalesce('（依据数据：' || data_age.older_feeds || '）', '') as evidence,
     -- what the rule found, without the month-by-month count of working days (N08): a disposal
     -- of 不属实 or 已落实救助 holds while this stays the same
-    md5(regexp_replace(raised.evidence, '已[0-9]+个工作日', '', 'g')) as evidence_digest,
+    md5({{ remove_all('raised.evidence', "'已[0-9]+个工作日'") }}) as evidence_digest,
     coalesce(data_age.data_age_months, 0) as data_age_months,
     people.min_match_probability as linkage_probability,
     {{ month_end() }} as data_as_of,

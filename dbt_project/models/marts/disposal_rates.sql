@@ -1,8 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where month = '{{ var('month') }}'{% endif %}"
-) }}
+{{ config(**monthly_slices_config()) }}
 -- One row per month, county, department and rule: the open alerts, how many the county disposed
 -- of in their current episode, how many are overdue or gone to the city, and the rates; every
 -- month is kept, so analysts follow them across months. A rerun of a month replaces it.

@@ -12,16 +12,14 @@ with county_deliveries as (
     cross join {{ ref('counties') }} as counties
     where log.status = 'loaded'
         and log.delivery_month <= '{{ var("month") }}'
-        and not list_contains(string_split(coalesce(log.missing_counties, ''), ','), counties.county_code)
+        and not {{ csv_contains('log.missing_counties', 'counties.county_code') }}
     group by all
 ),
 
 county_freshness as (
     select
         county_deliveries.*,
-        date_diff(
-            'month', cast(last_delivered_month || '-01' as date), cast('{{ var("month") }}-01' as date)
-        ) as age_months
+        {{ months_between_dates("cast(last_delivered_month || '-01' as date)", "cast('" ~ var('month') ~ "-01' as date)") }} as age_months
     from county_deliveries
 ),
 
@@ -46,10 +44,7 @@ select
     rule_id,
     county_code,
     '{{ var("month") }}' as month,
-    string_agg(feed_code, ',' order by feed_code) as stale_feeds,
-    '规则' || rule_id || '在' || any_value(county_name) || '暂停预警：' || string_agg(
-        title || '最近交付于' || last_delivered_month || '（' || age_months || '个月前）',
-        '；' order by feed_code
-    ) as message
+    {% call text_agg("','", order_by=['feed_code']) %}feed_code{% endcall %} as stale_feeds,
+    '规则' || rule_id || '在' || any_value(county_name) || '暂停预警：' || {% call text_agg("'；'", order_by=['feed_code']) %}title || '最近交付于' || last_delivered_month || '（' || age_months || '个月前）'{% endcall %} as message
 from stale
 group by rule_id, county_code

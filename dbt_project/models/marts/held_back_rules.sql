@@ -13,16 +13,13 @@ with rule_freshness as (
 select
     rule_id,
     '{{ var("month") }}' as month,
-    string_agg(feed_code, ',' order by feed_code) as stale_feeds,
-    '规则' || rule_id || '暂停预警：' || string_agg(
-        title || case
+    {% call text_agg("','", order_by=['feed_code']) %}feed_code{% endcall %} as stale_feeds,
+    '规则' || rule_id || '暂停预警：' || {% call text_agg("'；'", order_by=['feed_code']) %}title || case
             when is_turned_away then '本月交付未通过质量检查'
             when last_delivered_month is null then '从未交付'
             when allowed_age_months = 0 then '本月未交付（该规则需用当月数据）'
             else '最近交付于' || last_delivered_month || '（' || age_months || '个月前，超过'
-                || allowed_age_months || '个月）' end,
-        '；' order by feed_code
-    ) as message
+                || allowed_age_months || '个月）' end{% endcall %} as message
 from rule_freshness
 where coalesce(is_turned_away, false)
     or last_delivered_month is null

@@ -10,7 +10,7 @@ with disabled as (
 ),
 
 major_disease as (
-    select records.person_key, '医保：' || strftime(settlement.settlement_date, '%Y-%m-%d') || '重特大疾病结算' as reason
+    select records.person_key, '医保：' || {{ format_date('settlement.settlement_date', '%Y-%m-%d') }} || '重特大疾病结算' as reason
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
     where settlement.is_major_disease = '是'
@@ -27,8 +27,8 @@ reasons as (
 select
     'N02' as rule_id,
     reasons.person_key as subject_person_key,
-    '低保边缘家庭成员，未纳入低保；' || string_agg(distinct reasons.reason, '；') as evidence,
-    cast(null as varchar) as level_override
+    '低保边缘家庭成员，未纳入低保；' || {% call text_agg("'；'", distinct=true) %}reasons.reason{% endcall %} as evidence,
+    cast(null as string) as level_override
 from reasons
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 inner join {{ ref('int_household_categories') }} as hm using (household_key)

@@ -26,11 +26,11 @@ with household_counts as (
 ),
 
 alone as (
-    select person_key, arg_max(source, row(counted_on, source)) as source
+    select person_key, {{ value_at_max("source", ["counted_on", "source"]) }} as source
     from household_counts
     where household_size is not null and counted_on <= {{ month_end() }}
     group by person_key
-    having arg_max(household_size, row(counted_on, household_size)) = 1
+    having {{ value_at_max("household_size", ["counted_on", "household_size"]) }} = 1
 ),
 
 incomes as (
@@ -40,10 +40,7 @@ incomes as (
 verified_incomes as (
     select
         records.person_key,
-        arg_max(
-            verification.household_income_annual / nullif(verification.household_size, 0) / 12,
-            row(verification.completed_date, verification.household_income_annual / nullif(verification.household_size, 0))
-        ) as monthly_income
+        {{ value_at_max("verification.household_income_annual / nullif(verification.household_size, 0) / 12", ["verification.completed_date", "verification.household_income_annual / nullif(verification.household_size, 0)"]) }} as monthly_income
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
     where verification.completed_date > {{ months_before_month_end('verification_lookback_months') }}
@@ -68,7 +65,7 @@ select
         else '；人社局月养老金与工资收入' || coalesce(incomes.monthly_income, 0) end
     || '元，低于特困基本生活标准'
     || round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2) || '元；未纳入特困供养' as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from {{ ref('int_person_categories') }} as pm
 inner join alone using (person_key)
 inner join {{ ref('int_household_categories') }} as households using (household_key)

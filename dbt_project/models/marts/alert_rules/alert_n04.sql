@@ -10,7 +10,7 @@ select
     '医保结算明细：近12个月' || spending.settlements || '笔结算，个人自付合计' || spending.out_of_pocket
     || '元，达到' || {{ threshold('n04_out_of_pocket_low_income_yuan') }} || '元标准；监测类别' || {{ category_label('pm.category') }}
     as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from spending
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where pm.is_low_income

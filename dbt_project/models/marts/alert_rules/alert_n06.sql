@@ -20,7 +20,7 @@ select
     '乡村振兴局监测户（' || max(monitored.monitoring_category) || '，风险未消除）：家庭年人均纯收入'
     || max(monitored.net_income_per_person_annual) || '元，低于' || max(s.monthly_standard_yuan)
     || '元×' || {{ threshold('n06_income_months_of_rural_standard') }} || '；未纳入低保或特困' as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from monitored
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 inner join {{ ref('int_household_categories') }} as hm using (household_key)

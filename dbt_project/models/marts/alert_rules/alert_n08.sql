@@ -51,9 +51,9 @@ open_leads as (
 select
     'N08' as rule_id,
     open_leads.person_key as subject_person_key,
-    string_agg(open_leads.lead || strftime(open_leads.lead_date, '%Y-%m-%d') || '，已' || open_leads.working_days_open
-        || '个工作日未办结', '；' order by open_leads.lead_date) as evidence,
-    cast(null as varchar) as level_override
+    {% call text_agg("'；'", order_by=['open_leads.lead_date']) %}open_leads.lead || {{ format_date('open_leads.lead_date', '%Y-%m-%d') }} || '，已' || open_leads.working_days_open
+        || '个工作日未办结'{% endcall %} as evidence,
+    cast(null as string) as level_override
 from open_leads
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where open_leads.working_days_open > {{ threshold('n08_working_days') }}

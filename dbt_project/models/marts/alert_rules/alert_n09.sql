@@ -67,10 +67,10 @@ unresolved_namesakes as (
 select
     'N09' as rule_id,
     helped.person_key as subject_person_key,
-    string_agg(distinct helped.help, '；' order by helped.help)
+    {% call text_agg("'；'", distinct=true) %}helped.help{% endcall %}
     || '；家庭成员均不在特困、低保、低保边缘、支出型困难或其他低收入人口中，也不在防返贫监测名单中：应登记并评估'
     as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from helped
 inner join {{ ref('int_person_categories') }} as pm on pm.person_key = helped.person_key
 inner join {{ ref('int_household_categories') }} as hm on hm.household_key = pm.household_key

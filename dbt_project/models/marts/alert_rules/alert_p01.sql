@@ -22,7 +22,7 @@ checked as (
         count(enrolments.person_key) as enrolment_count,
         bool_or(enrolments.enrolment_status = '正常参保'
             and enrolments.subsidy_category = subjects.expected_subsidy) as is_in_place,
-        string_agg(distinct enrolments.enrolment_status || '、' || enrolments.subsidy_category, '；') as found
+        {% call text_agg("'；'", distinct=true) %}enrolments.enrolment_status || '、' || enrolments.subsidy_category{% endcall %} as found
     from subjects
     left join enrolments using (person_key)
     group by subjects.person_key, subjects.expected_subsidy
@@ -35,6 +35,6 @@ select
         when enrolment_count = 0 then '医保局基本医疗保险参保信息中无此人；应为' || expected_subsidy || '资助参保'
         else '医保局参保信息：' || found || '；应为正常参保、资助参保类别' || expected_subsidy
     end as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from checked
 where not coalesce(is_in_place, false)

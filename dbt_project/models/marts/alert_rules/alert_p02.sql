@@ -13,11 +13,9 @@ with settlements as (
 select
     'P02' as rule_id,
     settlements.person_key as subject_person_key,
-    '医保结算明细：' || string_agg(
-        '流水号' || settlements.settlement_number || '，' || strftime(settlements.settlement_date, '%Y-%m-%d')
-        || '住院结算，个人自付' || settlements.out_of_pocket || '元，医疗救助支付0元', '；' order by settlements.settlement_date
-    ) as evidence,
-    cast(null as varchar) as level_override
+    '医保结算明细：' || {% call text_agg("'；'", order_by=['settlements.settlement_date']) %}'流水号' || settlements.settlement_number || '，' || {{ format_date('settlements.settlement_date', '%Y-%m-%d') }}
+        || '住院结算，个人自付' || settlements.out_of_pocket || '元，医疗救助支付0元'{% endcall %} as evidence,
+    cast(null as string) as level_override
 from settlements
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 where pm.category in ('tekun', 'dibao', 'marginal')

@@ -21,7 +21,7 @@ select
     '教育局在校学生及资助名单（' || max(students.school_year) || '学年）：家庭经济困难认定'
     || coalesce(max(students.hardship_recognition), '空') || '，资助项目' || coalesce(max(students.aid_programme), '无')
     || '；家庭为' || {{ household_category_label('max(hm.category)') }} as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from students
 inner join {{ ref('int_person_categories') }} as pm using (person_key)
 inner join {{ ref('int_household_categories') }} as hm using (household_key)

@@ -30,7 +30,7 @@ select
         case when bool_or(lacks_living_subsidy) then '低保家庭未享受困难残疾人生活补贴' end,
         case when bool_or(lacks_care_subsidy) then '低收入重度残疾未享受重度残疾人护理补贴' end
     ) as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from checked
 group by person_key
 having bool_or(lacks_living_subsidy) or bool_or(lacks_care_subsidy)

@@ -5,7 +5,7 @@ select
     records.person_key as subject_person_key,
     '人社局就业登记：' || max(hrss.employment_status) || '；年龄'
     || max({{ age_at_month_end('pm.birth_date') }}) || '岁，家庭为' || {{ household_category_label('max(hm.category)') }} as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_hrss_insurance') }} as hrss using (record_id)
 inner join {{ ref('int_person_categories') }} as pm using (person_key)

@@ -36,11 +36,11 @@ checked as (
 select
     'P07' as rule_id,
     person_key as subject_person_key,
-    '特困供养名册（在供，' || coalesce(arg_min(area_type, row(monthly_basic_living, coalesce(area_type, ''), basic_living_standard)), '城乡类别空') || '）：月基本生活费'
-    || min(monthly_basic_living) || '元，低于基本生活标准' || arg_min(basic_living_standard, row(monthly_basic_living, coalesce(area_type, ''), basic_living_standard))
-    || '元（' || {{ threshold('tekun_standard_multiplier') }} || '倍低保标准' || arg_min(monthly_standard_yuan, row(monthly_basic_living, coalesce(area_type, ''), basic_living_standard))
+    '特困供养名册（在供，' || coalesce({{ value_at_min("area_type", ["monthly_basic_living", "coalesce(area_type, '')", "basic_living_standard"]) }}, '城乡类别空') || '）：月基本生活费'
+    || min(monthly_basic_living) || '元，低于基本生活标准' || {{ value_at_min("basic_living_standard", ["monthly_basic_living", "coalesce(area_type, '')", "basic_living_standard"]) }}
+    || '元（' || {{ threshold('tekun_standard_multiplier') }} || '倍低保标准' || {{ value_at_min("monthly_standard_yuan", ["monthly_basic_living", "coalesce(area_type, '')", "basic_living_standard"]) }}
     || '元）' as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from checked
 where monthly_basic_living < basic_living_standard
 group by person_key

@@ -5,9 +5,9 @@ select
     pm.person_key as subject_person_key,
     case pm.category when 'tekun' then '特困供养名册状态在供' else '低保花名册状态在保' end
     || '，但' || case when people.death_source like '%medins%' then '医保局' else '人社局' end
-    || '记录死亡日期' || strftime(pm.death_date, '%Y-%m-%d') as evidence,
-    cast(null as varchar) as level_override
+    || '记录死亡日期' || {{ format_date('pm.death_date', '%Y-%m-%d') }} as evidence,
+    cast(null as string) as level_override
 from {{ ref('int_person_categories') }} as pm
 inner join {{ ref('int_people') }} as people on people.person_key = pm.person_key
 where pm.category in ('tekun', 'dibao')
-    and pm.death_date <= {{ month_end() }} - to_days(cast({{ threshold('s01_death_grace_days') }} as integer))
+    and pm.death_date <= {{ month_end() }} - cast({{ threshold('s01_death_grace_days') }} as integer)

@@ -3,9 +3,9 @@
 select
     'S02' as rule_id,
     records.person_key as subject_person_key,
-    '人社局参保信息：' || string_agg(distinct hrss.insurance_type || '，' || hrss.employer_type || '，'
-        || hrss.insurance_status, '；') || '；同时为' || {{ category_label('max(pm.category)') }} as evidence,
-    cast(null as varchar) as level_override
+    '人社局参保信息：' || {% call text_agg("'；'", distinct=true) %}hrss.insurance_type || '，' || hrss.employer_type || '，'
+        || hrss.insurance_status{% endcall %} || '；同时为' || {{ category_label('max(pm.category)') }} as evidence,
+    cast(null as string) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_hrss_insurance') }} as hrss using (record_id)
 inner join {{ ref('int_person_categories') }} as pm using (person_key)

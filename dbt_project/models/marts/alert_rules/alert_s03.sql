@@ -20,7 +20,7 @@ incomes as (
 unit_totals as (
     select
         units.unit_key,
-        arg_min(units.person_key, row(case when units.relation_to_head = '本人' then 0 else 1 end, units.person_key)) as subject_person_key,
+        {{ value_at_min("units.person_key", ["case when units.relation_to_head = '本人' then 0 else 1 end", "units.person_key"]) }} as subject_person_key,
         max(units.covered_members) as covered_members,
         max(pm.dibao_standard) as dibao_standard,
         sum(coalesce(incomes.monthly_income, 0)) as monthly_income
@@ -37,6 +37,6 @@ select
     '人社局：低保家庭在世成员月养老金与月缴费基数合计' || monthly_income || '元，超过'
     || {{ threshold('s03_income_multiplier') }} || '×低保标准' || dibao_standard || '元×保障人数' || covered_members
     as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from unit_totals
 where monthly_income > {{ threshold('s03_income_multiplier') }} * dibao_standard * covered_members

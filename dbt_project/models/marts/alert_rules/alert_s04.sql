@@ -7,7 +7,7 @@ select
     '住建局房产登记：房产' || max(property.property_count) || '套，其中商品房'
     || coalesce(max(property.commercial_property_count), 0) || '套；本人为'
     || case when bool_or(programmes.is_tekun_active) then '特困供养人员' else '低保对象' end as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_housing_property') }} as property using (record_id)
 inner join {{ ref('int_person_programmes') }} as programmes using (person_key)

@@ -8,7 +8,7 @@ select
         case when active_dibao_households > 1 then '在' || active_dibao_households || '个低保家庭的花名册中在保' end,
         case when active_dibao_counties > 1 then '在' || active_dibao_counties || '个区县的低保花名册中在保' end
     ) as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from {{ ref('int_person_programmes') }}
 where (is_dibao_active and is_tekun_active)
     or active_dibao_households > 1

@@ -3,9 +3,9 @@
 select
     'S06' as rule_id,
     records.person_key as subject_person_key,
-    '干部近亲属备案：' || string_agg(distinct cadres.cadre_position || '的' || cadres.relationship, '；')
+    '干部近亲属备案：' || {% call text_agg("'；'", distinct=true) %}cadres.cadre_position || '的' || cadres.relationship{% endcall %}
     || '；同时为' || {{ category_label('max(pm.category)') }} as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from {{ ref('int_person_records') }} as records
 inner join {{ ref('stg_civil_cadre_relatives') }} as cadres using (record_id)
 inner join {{ ref('int_person_categories') }} as pm using (person_key)

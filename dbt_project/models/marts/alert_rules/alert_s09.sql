@@ -71,7 +71,7 @@ checked as (
 select
     'S09' as rule_id,
     person_key as subject_person_key,
-    '医保局参保信息：正常参保，资助参保类别' || string_agg(distinct subsidy_category, '、' order by subsidy_category)
+    '医保局参保信息：正常参保，资助参保类别' || {% call text_agg("'、'", distinct=true) %}subsidy_category{% endcall %}
     || '；本月' || case max(category)
         when 'tekun' then '为特困人员' when 'dibao' then '为低保对象' when 'marginal' then '为低保边缘'
         when 'expenditure_hardship' then '为支出型困难人口' when 'other' then '为其他低收入人口'
@@ -84,7 +84,7 @@ select
             else '不属于低收入人口'
         end
     end || '：资助参保缺少依据' as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from checked
 where not coalesce(has_basis, false)
 group by person_key

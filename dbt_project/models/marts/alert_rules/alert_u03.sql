@@ -28,7 +28,7 @@ contacts as (
         members.household_key,
         coalesce(
             max(members.person_key) filter (where members.person_key = households.head_person_key),
-            arg_min(members.person_key, row(members.birth_date, members.person_key))
+            {{ value_at_min("members.person_key", ["members.birth_date", "members.person_key"]) }}
         ) as contact_person_key
     from members
     inner join {{ ref('int_household_categories') }} as households using (household_key)
@@ -39,10 +39,10 @@ contacts as (
 select
     'U03' as rule_id,
     contacts.contact_person_key as subject_person_key,
-    '家庭成员' || string_agg(deaths.person_name || '于' || strftime(deaths.death_date, '%Y-%m-%d') || '死亡（'
-        || {{ age_on('deaths.birth_date', 'deaths.death_date') }} || '岁）', '；' order by deaths.death_date)
+    '家庭成员' || {% call text_agg("'；'", order_by=['deaths.death_date']) %}deaths.person_name || '于' || {{ format_date('deaths.death_date', '%Y-%m-%d') }} || '死亡（'
+        || {{ age_on('deaths.birth_date', 'deaths.death_date') }} || '岁）'{% endcall %}
     || '；家庭为' || {{ household_category_label('max(households.category)') }} as evidence,
-    cast(null as varchar) as level_override
+    cast(null as string) as level_override
 from deaths
 inner join {{ ref('int_household_categories') }} as households using (household_key)
 inner join contacts using (household_key)

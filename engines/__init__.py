@@ -1,0 +1,1 @@
+"""Which engine transforms the month: DuckDB embedded (default) or Spark (a province)."""
