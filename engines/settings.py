@@ -49,7 +49,9 @@ class EngineSettings:
             engine=engine,
             spark_master=os.environ.get("LINFEN_SPARK_MASTER", cls.spark_master),
             spark_driver_memory=os.environ.get("LINFEN_SPARK_DRIVER_MEMORY", cls.spark_driver_memory),
-            spark_shuffle_partitions=int(os.environ.get("LINFEN_SPARK_SHUFFLE_PARTITIONS", cls.spark_shuffle_partitions)),
+            spark_shuffle_partitions=int(
+                os.environ.get("LINFEN_SPARK_SHUFFLE_PARTITIONS", cls.spark_shuffle_partitions)
+            ),
         )
 
     @property
@@ -100,7 +102,10 @@ def spark_conf(settings: EngineSettings, folders: SparkFolders) -> dict[str, str
         # one SQL means one thing on both
         "spark.sql.ansi.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
+        # an unparseable date is NULL, as DuckDB's try_strptime gives (not an upgrade error)
+        "spark.sql.legacy.timeParserPolicy": "CORRECTED",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.warehouse.dir": str(folders.tables),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={folders.metastore};create=true",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={folders.root}",

@@ -85,11 +85,13 @@ def link_records(
     config: LinkageConfig | None = None,
     reviewed_pairs: Path | None = None,
     month: str | None = None,
+    spark=None,
 ) -> LinkageReport:
     """Read linkage_input.lnk_person_records; write linkage.record_person (every record's
     person key) and linkage.review_pairs (the grey band, with a decision column to fill).
     With `month`, links of earlier months (linkage.key_memory) hold where this month's evidence
-    decides nothing, and this month's links are remembered."""
+    decides nothing, and this month's links are remembered. With `spark` (a SparkSession),
+    Splink's Spark backend scores the pairs (engines.settings: the engine switch)."""
     config = config or LinkageConfig()
     decisions = read_decisions(reviewed_pairs)
     if not model_path.exists():
@@ -106,7 +108,7 @@ def link_records(
     contents = unit_contents(units)
     plan = plan_scoring(con, month, units, contents, model_path, config)
     scored = (
-        score_pairs(con, units, model_path, config, plan.basis, plan.changed)
+        score_pairs(con, units, model_path, config, plan.basis, plan.changed, spark)
         if len(unresolved)
         else pl.DataFrame(schema=PAIR_SCHEMA)
     )

@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 from splink import DuckDBAPI, Linker
 
+from engines.spark import spark_model, splink_spark_api
 from linkage.model import LinkageConfig
 from linkage.scoring_basis import NAME_COLUMNS, ScoringBasis, fresh_basis
 
@@ -51,15 +52,21 @@ def score_pairs(
     config: LinkageConfig,
     basis: ScoringBasis | None = None,
     changed: pl.Series | None = None,
+    spark=None,
 ) -> pl.DataFrame:
     """Splink's pairwise predictions of the blocked pairs above the candidate floor, on the
     run's connection: the unit IDs, the probability, the match weight and each comparison's
     (mw_*). `basis`: the prior and name frequencies to score on (default: these units').
-    `changed`: per unit, whether it is new or changed; then only the pairs with such a unit."""
+    `changed`: per unit, whether it is new or changed; then only the pairs with such a unit.
+    `spark`: a SparkSession: Splink's Spark backend scores, with the same model."""
     basis = basis or fresh_basis(None, units, model_path)
-    db_api = DuckDBAPI(connection=con)
     frame = units.drop("unit_key")
     model = json.loads(Path(model_path).read_text(encoding="utf-8"))
+    if spark is not None:
+        db_api = splink_spark_api(spark)
+        model = spark_model(model)
+    else:
+        db_api = DuckDBAPI(connection=con)
     model["probability_two_random_records_match"] = basis.prior
     if changed is not None:
         frame = frame.with_columns(changed.alias(CHANGED))
@@ -75,9 +82,14 @@ def score_pairs(
     # the record's whole crowd of look-alikes weighs in (assign_people); pairs below the floor
     # could not move a posterior by a percent against the people nobody knows by ID
     predictions = linker.inference.predict(threshold_match_probability=config.candidate_floor)
-    relation = con.sql(f"SELECT * FROM {predictions.physical_name}")
-    kept = [*PAIR_SCHEMA, "match_weight", *(c for c in relation.columns if c.startswith("mw_"))]
-    pairs = relation.select(*kept).pl()
+    if spark is not None:
+        relation = predictions.as_spark_dataframe()
+        kept = [*PAIR_SCHEMA, "match_weight", *(c for c in relation.columns if c.startswith("mw_"))]
+        pairs = pl.from_arrow(relation.select(*kept).toArrow())
+    else:
+        relation = con.sql(f"SELECT * FROM {predictions.physical_name}")
+        kept = [*PAIR_SCHEMA, "match_weight", *(c for c in relation.columns if c.startswith("mw_"))]
+        pairs = relation.select(*kept).pl()
     linker.table_management.delete_tables_created_by_splink_from_db()
     for table in (registered, *lookups):
         table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)

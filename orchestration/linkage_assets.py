@@ -3,6 +3,8 @@
 from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 from dagster_dbt import get_asset_key_for_model
 
+from engines.settings import EngineSettings, SparkFolders
+from engines.spark import linkage_session
 from linkage.link import export_review, link_records
 from orchestration.dbt_assets import dbt_before_linkage
 from orchestration.partitions import MONTHS, PREVIOUS_MONTH, check_month_order
@@ -60,10 +62,16 @@ PERSON_KEY_ORIGINS = AssetKey(["linkage", "person_key_origins"])
 )
 def record_linkage(context: AssetExecutionContext, settings: MonitoringSettings, warehouse: Warehouse):
     month = context.partition_key
+    engine = EngineSettings.from_env()
+    spark = linkage_session(engine, SparkFolders(warehouse.path)) if engine.is_spark else None
     with warehouse.get_connection() as con:
         context.log.info(check_month_order(con, month))
         report = link_records(
-            con, config=settings.linkage_config(), reviewed_pairs=warehouse.reviewed_pairs(settings), month=month
+            con,
+            config=settings.linkage_config(),
+            reviewed_pairs=warehouse.reviewed_pairs(settings),
+            month=month,
+            spark=spark,
         )
         export_review(con, warehouse.linkage_review_csv(month))
     records = max(report.records, 1)
@@ -83,6 +91,7 @@ def record_linkage(context: AssetExecutionContext, settings: MonitoringSettings,
             "basis_drift": round(report.basis_drift, 4),
             "reviewed_decisions_applied": report.decisions_applied,
             "seconds_predict": round(report.seconds_predict, 2),
+            "engine": engine.engine.value,
             "lowest_linked_share": round(report.lowest_linked_share, 3),
         },
     )

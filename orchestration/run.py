@@ -147,6 +147,7 @@ class RunSummary:
 
 def summarise(result) -> RunSummary:
     summary = RunSummary()
+    skipped: list[str] = []
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
@@ -176,6 +177,13 @@ def summarise(result) -> RunSummary:
                 summary.published = metadata
             elif key == ["raw", "load_log"]:
                 summary.unread_files = list(metadata.get("unread_files") or [])
+        elif event.event_type == DagsterEventType.STEP_SKIPPED:
+            skipped.append(event.step_key)
+    if skipped and not summary.published and not summary.errors:
+        # a step whose input was never produced is skipped, and Dagster calls the run a success
+        summary.errors.append(
+            f"the month was not published: steps skipped for want of their inputs: {', '.join(skipped)}"
+        )
     return summary
 
 

@@ -89,7 +89,7 @@
     list_sort(list(distinct {{ expression }}) filter (where {{ condition }}))
 {%- endmacro %}
 {% macro spark__sorted_list(expression, condition) -%}
-    array_sort(collect_set(case when {{ condition }} then {{ expression }} end))
+    case when count_if({{ condition }}) > 0 then array_sort(collect_set(case when {{ condition }} then {{ expression }} end)) end
 {%- endmacro %}
 
 {#- The number of items of a list (NULL: NULL). -#}
@@ -157,4 +157,37 @@
         pre_hook=[] if spark else [delete_month],
         **kwargs
     )) -%}
+{%- endmacro %}
+
+{#- The most common value of a group, the smallest among equally common ones. -#}
+{% macro most_common(expression) -%}
+    {{ return(adapter.dispatch('most_common')(expression)) }}
+{%- endmacro %}
+{% macro default__most_common(expression) -%}
+    mode({{ expression }} order by {{ expression }})
+{%- endmacro %}
+{% macro spark__most_common(expression) -%}
+    mode({{ expression }}, true)
+{%- endmacro %}
+
+{#- Every row of two CTEs, columns matched by name. Spark SQL has no UNION BY NAME: there the
+    columns are those of `relation` (the incremental table itself), and with no relation (its
+    first month) the second CTE holds no row and is left out. -#}
+{% macro union_all_by_name(first, second, relation) -%}
+    {{ return(adapter.dispatch('union_all_by_name')(first, second, relation)) }}
+{%- endmacro %}
+{% macro default__union_all_by_name(first, second, relation) -%}
+    select * from {{ first }}
+    union all by name
+    select * from {{ second }}
+{%- endmacro %}
+{% macro spark__union_all_by_name(first, second, relation) -%}
+    {%- if relation is none -%}
+    select * from {{ first }}
+    {%- else -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | join(', ') -%}
+    select {{ columns }} from {{ first }}
+    union all
+    select {{ columns }} from {{ second }}
+    {%- endif -%}
 {%- endmacro %}

@@ -9,10 +9,16 @@ with feedback as (
 ranked as (
     select
         *,
-        row_number() over (partition by alert_id order by disposal_date desc, received_month desc) as recency,
-        count(distinct received_month) filter (where disposal_status = '无法联系')
-            over (partition by alert_id) as unreachable_months
+        row_number() over (partition by alert_id order by disposal_date desc, received_month desc) as recency
     from feedback
+),
+
+unreachable as (
+    select
+        alert_id,
+        count(distinct received_month) filter (where disposal_status = '无法联系') as unreachable_months
+    from feedback
+    group by alert_id
 )
 
 select
@@ -25,4 +31,5 @@ select
     published_month,
     unreachable_months
 from ranked
+inner join unreachable using (alert_id)
 where recency = 1

@@ -22,26 +22,26 @@ place as (
     select
         person_key,
         coalesce(
-            mode(county_code order by county_code) filter (where is_roster and is_latest),
-            mode(county_code order by county_code) filter (where is_latest)
+            {{ most_common('county_code') }} filter (where is_roster and is_latest),
+            {{ most_common('county_code') }} filter (where is_latest)
         ) as county_code
     from placed
     group by person_key
 ),
 
 place_detail as (
-    select placed.person_key, mode(placed.township order by placed.township) as township,
-        mode(placed.village order by placed.village) as village
+    select placed.person_key, {{ most_common('placed.township') }} as township,
+        {{ most_common('placed.village') }} as village
     from placed
     inner join place using (person_key, county_code)
     group by placed.person_key
 ),
 
-identity as (
+person_identity as (
     select
         records.person_key,
         max(records.id_number) as id_number,
-        mode(records.person_name order by records.person_name) as person_name,
+        {{ most_common('records.person_name') }} as person_name,
         any_value(place.county_code) as placed_county_code,
         any_value(place_detail.township) as township,
         any_value(place_detail.village) as village,
@@ -85,26 +85,26 @@ roster_areas as (
 
 people as (
     select
-        identity.person_key,
-        identity.id_number,
-        identity.person_name,
+        person_identity.person_key,
+        person_identity.id_number,
+        person_identity.person_name,
         coalesce(
-            identity.placed_county_code,
-            (select county_code from {{ ref('counties') }} as c where c.county_code = substr(identity.id_number, 1, 6))
+            person_identity.placed_county_code,
+            (select county_code from {{ ref('counties') }} as c where c.county_code = substr(person_identity.id_number, 1, 6))
         ) as county_code,
-        identity.township,
-        identity.village,
-        {{ parse_compact_date('substr(identity.id_number, 7, 8)') }} as birth_date,
-        case when identity.id_number is not null
-            then case when cast(substr(identity.id_number, 17, 1) as integer) % 2 = 1 then '男' else '女' end
+        person_identity.township,
+        person_identity.village,
+        {{ parse_compact_date('substr(person_identity.id_number, 7, 8)') }} as birth_date,
+        case when person_identity.id_number is not null
+            then case when cast(substr(person_identity.id_number, 17, 1) as integer) % 2 = 1 then '男' else '女' end
         end as sex,
-        coalesce(roster_areas.roster_urban, false) or coalesce(identity.village like '%社区', false) as is_urban,
+        coalesce(roster_areas.roster_urban, false) or coalesce(person_identity.village like '%社区', false) as is_urban,
         first_death.death_date,
         first_death.death_source,
-        identity.min_match_probability,
-        identity.has_valid_id,
-        identity.record_count
-    from identity
+        person_identity.min_match_probability,
+        person_identity.has_valid_id,
+        person_identity.record_count
+    from person_identity
     left join first_death using (person_key)
     left join roster_areas using (person_key)
 ),

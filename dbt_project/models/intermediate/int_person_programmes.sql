@@ -72,7 +72,8 @@ latest_verifications as (
         people.county_code,
         people.is_urban,
         people.dibao_standard,
-        verification.*,
+        -- the person's county, not the county the check was filed in
+        verification.* except (county_code),
         row_number() over (
             partition by households.household_key
             order by verification.completed_date desc, verification.verification_number desc

@@ -88,13 +88,15 @@ marked as (
     left join disposed_digests using (alert_id)
     left join last_month using (alert_id)
     {%- endif %}
+),
+
+raised_now as (
+    select
+        marked.* except (continues_episode, last_episode_start_month, last_due_date, due_date),
+        case when continues_episode then coalesce(last_episode_start_month, '{{ var("month") }}')
+            else '{{ var("month") }}' end as episode_start_month,
+        case when continues_episode then coalesce(last_due_date, marked.due_date) else marked.due_date end as due_date
+    from marked
 )
 
-select
-    marked.* except (continues_episode, last_episode_start_month, last_due_date, due_date),
-    case when continues_episode then coalesce(last_episode_start_month, '{{ var("month") }}')
-        else '{{ var("month") }}' end as episode_start_month,
-    case when continues_episode then coalesce(last_due_date, marked.due_date) else marked.due_date end as due_date
-from marked
-union all by name
-select * from carried
+{{ union_all_by_name('raised_now', 'carried', this if is_incremental() else none) }}

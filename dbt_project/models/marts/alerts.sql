@@ -12,8 +12,10 @@ first_raised as (
     group by alert_id
 ),
 
+-- month and is_paused last, in the same order on both sides of `combined`
 this_month as (
-    select * from history where month = '{{ var("month") }}'
+    select * except (month, is_paused), month, is_paused
+    from history where month = '{{ var("month") }}'
 ),
 
 previous_open as (
@@ -22,15 +24,15 @@ previous_open as (
 ),
 
 resolved as (
-    select previous_open.* replace ('{{ var("month") }}' as month)
+    select previous_open.* except (month, is_paused), '{{ var("month") }}' as month, false as is_paused
     from previous_open
     where previous_open.alert_id not in (select alert_id from this_month)
 ),
 
 combined as (
     select *, false as is_resolved from this_month
-    union all by name
-    select * replace (false as is_paused), true as is_resolved from resolved
+    union all
+    select *, true as is_resolved from resolved
 ),
 
 evaluated as (
