@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     DUCKDB = "duckdb"
     SPARK = "spark"
 
