@@ -44,10 +44,13 @@ SPARK_FUNCTIONS = {
 def spark_sql(condition: str) -> str:
     """One condition of the model in Spark's dialect: identifiers in backticks (Spark reads
     double quotes as text) and the functions Spark names differently renamed."""
-    condition = re.sub(r'"([A-Za-z_][A-Za-z0-9_]*)"', r"`\1`", condition)
-    for duckdb_name, spark_name in SPARK_FUNCTIONS.items():
-        condition = re.sub(rf"\b{duckdb_name}\(", f"{spark_name}(", condition, flags=re.IGNORECASE)
-    return condition
+    parts = re.split(r"('(?:[^']|'')*')", condition)  # odd parts: text in quotes, kept as it is
+    for index in range(0, len(parts), 2):
+        part = re.sub(r'"([A-Za-z_][A-Za-z0-9_]*)"', r"`\1`", parts[index])
+        for duckdb_name, spark_name in SPARK_FUNCTIONS.items():
+            part = re.sub(rf"\b{duckdb_name}\(", f"{spark_name}(", part, flags=re.IGNORECASE)
+        parts[index] = part
+    return "".join(parts)
 
 
 def spark_model(model: dict) -> dict:
