@@ -1,0 +1,1 @@
+import engines  # noqa: F401,E402  (its warning filter, before anything imports pyspark)
