@@ -24,7 +24,8 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: s
 def differing_tables(first: Path, second: Path, schemas=COMPARED_SCHEMAS) -> dict[str, str]:
     """Each table of `schemas` in `first` whose rows (as text, whatever the column order) are
     not exactly those of `second`, with what differs; linkage.record_person always."""
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute("ATTACH ? AS first (READ_ONLY)", [str(first)])
     con.execute("ATTACH ? AS second (READ_ONLY)", [str(second)])
     placeholders = ", ".join("?" for _ in schemas)

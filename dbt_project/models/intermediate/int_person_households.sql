@@ -51,7 +51,12 @@ groups as (
 ranked as (
     select
         *,
-        row_number() over (partition by person_key order by priority, household_ref) as preference
+        -- a person listed twice in one household (a roster's duplicate row) is its head if
+        -- either row says so: the same choice on every run and engine
+        row_number() over (
+            partition by person_key
+            order by priority, household_ref, coalesce(relation_to_head = '本人', false) desc, coalesce(relation_to_head, '')
+        ) as preference
     from memberships
 ),
 

@@ -5,7 +5,7 @@ with verifications as (
     select
         records.person_key,
         verification.*,
-        row_number() over (partition by records.person_key order by verification.completed_date desc) as recency
+        row_number() over (partition by records.person_key order by verification.completed_date desc, verification.verification_number desc) as recency
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
     where verification.completed_date > {{ months_before_month_end('verification_lookback_months') }}

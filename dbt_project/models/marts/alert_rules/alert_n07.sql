@@ -5,7 +5,7 @@ with latest_exits as (
     select
         records.person_key,
         exits.*,
-        row_number() over (partition by records.person_key order by exits.exit_date desc) as recency
+        row_number() over (partition by records.person_key order by exits.exit_date desc, record_id desc) as recency
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_exits') }} as exits using (record_id)
     where exits.exit_date > {{ months_before_month_end('exit_lookback_months') }}

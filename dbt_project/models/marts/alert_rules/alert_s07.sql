@@ -12,7 +12,7 @@ verifications as (
     select
         records.person_key,
         verification.*,
-        row_number() over (partition by records.person_key order by verification.completed_date desc) as recency
+        row_number() over (partition by records.person_key order by verification.completed_date desc, verification.verification_number desc) as recency
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_verification') }} as verification using (record_id)
     inner join unit_members using (person_key)
