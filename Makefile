@@ -38,7 +38,7 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)
-	$(BIN)/python -m bench.pipeline --people $(SIZE) --months $(or $(MONTHS),1) $(if $(BASELINE),--baseline)
+	$(BIN)/python -m bench.pipeline --people $(SIZE) --months $(or $(MONTHS),1) $(if $(BASELINE),--baseline) $(if $(ENGINES),--engines $(ENGINES))
 
 NOISE ?= 1
 SEEDS ?= 7,11

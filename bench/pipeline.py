@@ -2,6 +2,7 @@
 
     make bench SIZE=200000            (= .venv/bin/python -m bench.pipeline --people 200000)
     make bench SIZE=200000 MONTHS=2   the next month too, into the same warehouse
+    make bench SIZE=1000000 ENGINES=duckdb,spark   the same city on both engines, compared
 
 Generates the city (timed apart: not part of the month), then runs `python -m
 orchestration.run` for each month in turn, in a process of its own while a sampler reads the
@@ -95,7 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=1, help="consecutive months, run in turn (default 1)")
     parser.add_argument("--work", help="folder to work in (default: a temporary one)")
     parser.add_argument("--baseline", action="store_true", help="also link the records with plain Splink")
+    parser.add_argument(
+        "--engines",
+        default=os.environ.get("LINFEN_ENGINE", "duckdb"),
+        help="comma-separated engines to run the same city on, in turn (duckdb,spark); with two, "
+        "their warehouses are compared table by table",
+    )
     args = parser.parse_args(argv)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     work = Path(args.work or tempfile.mkdtemp(prefix="linfen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     python = sys.executable
@@ -106,20 +114,34 @@ def main(argv: list[str] | None = None) -> int:
     if code:
         return code
     print(f"generate (not part of the month): {seconds:.1f} s, peak {peak(samples):.0f} MB")
-    warehouse = work / "warehouse" / "linfen.duckdb"
     months = sorted(p.name for p in (work / "city" / "landing").iterdir() if p.is_dir())
-    for month in months:
-        code, run, steps = run_month(python, work, warehouse, month)
-        if code:
-            return code
+    warehouses = []
+    for engine in engines:
+        os.environ["LINFEN_ENGINE"] = engine  # the monthly command's engine (engines/settings.py)
+        folder = work if len(engines) == 1 else work / engine
+        warehouse = folder / "warehouse" / "linfen.duckdb"
+        warehouses.append(warehouse)
+        print(f"engine: {engine}")
+        for month in months:
+            code, run, steps = run_month(python, work, warehouse, month)
+            if code:
+                return code
+    if len(warehouses) > 1:
+        from engines.compare import differing_tables
+
+        for engine, other in zip(engines[1:], warehouses[1:], strict=True):
+            differences = differing_tables(warehouses[0], other)
+            print(f"{engines[0]} vs {engine}: " + ("every compared table identical" if not differences else ""))
+            for table, what in differences.items():
+                print(f"  {table}: {what}")
     if args.baseline:
-        baseline(warehouse, work, months[-1], run, steps)
+        baseline(warehouses[-1], work, months[-1], run, steps)
     return 0
 
 
 def run_month(python: str, work: Path, warehouse: Path, month: str) -> tuple[int, dict, list[dict]]:
     """The monthly command for one month; prints its stages."""
-    timings = work / f"timings-{month}.json"
+    timings = warehouse.parent / f"timings-{month}.json"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # ephemeral instance: no runs left behind
     command = [python, "-m", "orchestration.run", "--landing", str(work / "city" / "landing"), "--month", month,
                "--warehouse", str(warehouse), "--out", str(work / "out"), "--timings", str(timings)]  # fmt: skip
