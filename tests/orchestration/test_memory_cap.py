@@ -33,7 +33,7 @@ def test_dbt_sets_the_spill_folder_once_when_the_database_opens(tmp_path):
     from orchestration.resources import REPO_ROOT
 
     profile = yaml.safe_load((REPO_ROOT / "dbt_project" / "profiles.yml").read_text(encoding="utf-8"))
-    output = profile["linfen_monitoring"]["outputs"]["warehouse"]
+    output = profile["linfen_monitoring"]["outputs"]["duckdb"]
     assert {"memory_limit", "temp_directory"} <= set(output["config_options"])
     assert not {"memory_limit", "temp_directory"} & set(output.get("settings") or {})
 
