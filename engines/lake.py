@@ -22,18 +22,28 @@ class DbtTables:
 
     sources: tuple[tuple[str, str], ...]
     built: tuple[tuple[str, str], ...]
+    # dbt's unique_id of each built table (model.linfen_monitoring.alerts -> (main, alerts))
+    built_by_node: dict[str, tuple[str, str]]
 
     @classmethod
     def from_manifest(cls, manifest_path: Path) -> DbtTables:
         manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
         sources = {(s["schema"], s["identifier"]) for s in manifest["sources"].values()}
         built = {
-            (n["schema"], n.get("alias") or n["name"])
-            for n in manifest["nodes"].values()
+            unique_id: (n["schema"], n.get("alias") or n["name"])
+            for unique_id, n in manifest["nodes"].items()
             if n["resource_type"] in ("model", "seed")
             and (n["resource_type"] == "seed" or n["config"]["materialized"] in BUILT_MATERIALIZATIONS)
         }
-        return cls(tuple(sorted(sources)), tuple(sorted(built)))
+        return cls(tuple(sorted(sources)), tuple(sorted(set(built.values()))), built)
+
+    def built_in(self, run_results: dict) -> list[tuple[str, str]]:
+        """The tables one dbt invocation built (its run_results.json), in its order."""
+        return [
+            self.built_by_node[result["unique_id"]]
+            for result in run_results["results"]
+            if result["unique_id"] in self.built_by_node and result["status"] == "success"
+        ]
 
 
 def _literal(path: Path) -> str:

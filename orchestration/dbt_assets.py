@@ -74,10 +74,12 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
     # dbt's unit tests check the SQL, not the month's data: they run in the test suite, not here
     variables = dbt_vars(context.partition_key, published_on)
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)]
-    yield from dbt.cli(args, context=context).stream()
-    if engine.is_spark:
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    if engine.is_spark:  # the tables this step built, read back from Spark
+        built = tables.built_in(invocation.get_artifact("run_results.json"))
         with warehouse.get_connection() as con:
-            imported = import_built_tables(con, folders, tables.built)
+            imported = import_built_tables(con, folders, built)
         context.log.info(f"{len(imported)} tables dbt built on Spark read back into {warehouse.path.name}")
 
 

@@ -105,3 +105,16 @@ def test_the_manifest_names_what_dbt_reads_and_builds():
     assert ("raw", "load_log") in tables.sources and ("linkage", "record_person") in tables.sources
     assert ("main", "alerts") in tables.built and ("reference", "counties") in tables.built
     assert not any(schema == "staging" for schema, _ in tables.built)  # views: not Parquet
+
+
+def test_only_the_tables_a_dbt_step_built_come_back():
+    tables = DbtTables.from_manifest(Path("dbt_project/target/manifest.json"))
+    run_results = {
+        "results": [
+            {"unique_id": "model.linfen_monitoring.alerts", "status": "success"},
+            {"unique_id": "model.linfen_monitoring.person_month", "status": "error"},  # not built
+            {"unique_id": "model.linfen_monitoring.stg_civil_dibao", "status": "success"},  # a view
+            {"unique_id": "test.linfen_monitoring.not_null_alerts_alert_id.1", "status": "pass"},
+        ]
+    }
+    assert tables.built_in(run_results) == [("main", "alerts")]
