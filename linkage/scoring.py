@@ -84,12 +84,10 @@ def score_pairs(
     predictions = linker.inference.predict(threshold_match_probability=config.candidate_floor)
     if spark is not None:
         relation = predictions.as_spark_dataframe()
-        kept = [*PAIR_SCHEMA, "match_weight", *(c for c in relation.columns if c.startswith("mw_"))]
-        pairs = pl.from_arrow(relation.select(*kept).toArrow())
     else:
         relation = con.sql(f"SELECT * FROM {predictions.physical_name}")
-        kept = [*PAIR_SCHEMA, "match_weight", *(c for c in relation.columns if c.startswith("mw_"))]
-        pairs = relation.select(*kept).pl()
+    kept = relation.select(*PAIR_SCHEMA, "match_weight", *(c for c in relation.columns if c.startswith("mw_")))
+    pairs = pl.from_arrow(kept.toArrow()) if spark is not None else kept.pl()
     linker.table_management.delete_tables_created_by_splink_from_db()
     for table in (registered, *lookups):
         table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)

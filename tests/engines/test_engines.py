@@ -118,3 +118,22 @@ def test_only_the_tables_a_dbt_step_built_come_back():
         ]
     }
     assert tables.built_in(run_results) == [("main", "alerts")]
+
+
+def test_dbt_spark_session_gets_the_linkage_sessions_settings(tmp_path, monkeypatch):
+    """profiles.yml spells the Spark settings out for dbt's session (a profile cannot take a
+    mapping from the environment): rendered with what orchestration passes, every one equals
+    engines.settings.spark_conf, and none of spark_conf is left out but ANSI mode, which
+    dbt-spark sets itself."""
+    import yaml
+
+    from orchestration.dbt_settings import dbt_environment
+
+    monkeypatch.setenv("LINFEN_ENGINE", "spark")
+    environment = dbt_environment(str(tmp_path / "linfen.duckdb"))
+    profile = yaml.safe_load(Path("dbt_project/profiles.yml").read_text(encoding="utf-8"))
+    parameters = profile["linfen_monitoring"]["outputs"]["spark"]["server_side_parameters"]
+    env_var = re.compile(r"\{\{ env_var\('(\w+)', '[^']*'\) \}\}")
+    rendered = {key: env_var.sub(lambda m: environment[m.group(1)], str(value)) for key, value in parameters.items()}
+    expected = spark_conf(EngineSettings.from_env(), SparkFolders(tmp_path / "linfen.duckdb"))
+    assert rendered == {key: value for key, value in expected.items() if key != "spark.sql.ansi.enabled"}
