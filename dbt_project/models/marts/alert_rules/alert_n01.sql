@@ -15,7 +15,7 @@ with verifications as (
 select
     'N01' as rule_id,
     verifications.person_key as subject_person_key,
-    '家庭经济状况核对（编号' || verifications.verification_number || '，' || {{ format_date('verifications.completed_date', '%Y-%m-%d') }} || '）：家庭年总收入'
+    '家庭经济状况核对（编号' || {{ quoted('verifications.verification_number') }} || '，' || {{ format_date('verifications.completed_date', '%Y-%m-%d') }} || '）：家庭年总收入'
     || verifications.household_income_annual || '元、' || verifications.household_size || '人，月人均'
     || cast(round(verifications.household_income_annual / verifications.household_size / 12, 2) as decimal(14, 2))
     || '元，低于低保标准' || pm.dibao_standard || '元；财产符合规定' as evidence,

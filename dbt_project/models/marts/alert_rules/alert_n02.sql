@@ -1,7 +1,7 @@
 -- One row per member of a 低保边缘 household, not on 低保, with a disability of level 一级/二级 or
 -- 三级 智力/精神, or a 重特大疾病 settlement in the look-back window: consider 单人保 (rule N02).
 with disabled as (
-    select records.person_key, '残联：' || cards.disability_category || '残疾' || cards.disability_level as reason
+    select records.person_key, '残联：' || {{ quoted('cards.disability_category') }} || '残疾' || cards.disability_level as reason
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_disability_cards') }} as cards using (record_id)
     where cards.card_status = '有效'

@@ -58,12 +58,12 @@ severe as (
 select
     'N03' as rule_id,
     pm.person_key as subject_person_key,
-    alone.source || '1人，同户无其他在世成员；年龄' || {{ age_at_month_end('pm.birth_date') }} || '岁'
+    alone.source || '1人，同户无其他在世成员；年龄' || {{ quoted(age_at_month_end('pm.birth_date'), '岁') }}
     || case when severe.person_key is not null then '，重度残疾' else '' end
     || case when verified_incomes.person_key is not null
-        then '；家庭经济状况核对月人均收入' || cast(round(verified_incomes.monthly_income, 2) as decimal(14, 2))
-        else '；人社局月养老金与工资收入' || coalesce(incomes.monthly_income, 0) end
-    || '元，低于特困基本生活标准'
+        then '；家庭经济状况核对月人均收入' || {{ quoted('cast(round(verified_incomes.monthly_income, 2) as decimal(14, 2))', '元') }}
+        else '；人社局月养老金与工资收入' || coalesce(incomes.monthly_income, 0) || '元' end
+    || '，低于特困基本生活标准'
     || round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2) || '元；未纳入特困供养' as evidence,
     cast(null as string) as level_override
 from {{ ref('int_person_categories') }} as pm

@@ -7,7 +7,7 @@ with spending as (
 select
     'N04' as rule_id,
     spending.person_key as subject_person_key,
-    '医保结算明细：近12个月' || spending.settlements || '笔结算，个人自付合计' || spending.out_of_pocket
+    '医保结算明细：近12个月' || {{ quoted('spending.settlements', '笔') }} || '结算，个人自付合计' || spending.out_of_pocket
     || '元，达到' || {{ threshold('n04_out_of_pocket_low_income_yuan') }} || '元标准；监测类别' || {{ category_label('pm.category') }}
     as evidence,
     cast(null as string) as level_override

@@ -17,7 +17,7 @@ rural_standard as (
 select
     'N06' as rule_id,
     hm.head_person_key as subject_person_key,
-    '乡村振兴局监测户（' || max(monitored.monitoring_category) || '，风险未消除）：家庭年人均纯收入'
+    '乡村振兴局监测户（' || {{ quoted('max(monitored.monitoring_category)') }} || '，风险未消除）：家庭年人均纯收入'
     || max(monitored.net_income_per_person_annual) || '元，低于' || max(s.monthly_standard_yuan)
     || '元×' || {{ threshold('n06_income_months_of_rural_standard') }} || '；未纳入低保或特困' as evidence,
     cast(null as string) as level_override

@@ -15,7 +15,7 @@ with latest_exits as (
 select
     'N07' as rule_id,
     exits.person_key as subject_person_key,
-    '退出人员名单：' || {{ format_date('exits.exit_date', '%Y-%m-%d') }} || '退出' || exits.former_programme
+    '退出人员名单：' || {{ format_date('exits.exit_date', '%Y-%m-%d') }} || '退出' || {{ quoted('exits.former_programme') }}
     || '（' || exits.exit_reason || '），退出时家庭月人均收入' || exits.income_per_person_at_exit
     || '元，低于' || {{ threshold('marginal_income_multiplier') }} || '倍低保标准' || pm.dibao_standard || '元'
     as evidence,

@@ -24,7 +24,7 @@ helped as (
     union all
     select
         records.person_key,
-        '残联持证残疾人信息：' || coalesce(cards.disability_category, '') || '残疾' || coalesce(cards.disability_level, '')
+        '残联持证残疾人信息：' || {{ quoted('cards.disability_category') }} || '残疾' || {{ quoted('cards.disability_level') }}
         || '，享受困难残疾人生活补贴'
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_disability_cards') }} as cards using (record_id)
