@@ -22,7 +22,7 @@ checked as (
         count(enrolments.person_key) as enrolment_count,
         bool_or(enrolments.enrolment_status = '正常参保'
             and enrolments.subsidy_category = subjects.expected_subsidy) as is_in_place,
-        {% call text_agg("'；'", distinct=true) %}enrolments.enrolment_status || '、' || enrolments.subsidy_category{% endcall %} as found
+        {% call text_agg("'；'", distinct=true) %}{{ quoted('enrolments.enrolment_status') }} || '、' || {{ quoted('enrolments.subsidy_category') }}{% endcall %} as found
     from subjects
     left join enrolments using (person_key)
     group by subjects.person_key, subjects.expected_subsidy

@@ -13,7 +13,7 @@ with settlements as (
 select
     'P02' as rule_id,
     settlements.person_key as subject_person_key,
-    '医保结算明细：' || {% call text_agg("'；'", order_by=['settlements.settlement_date']) %}'流水号' || settlements.settlement_number || '，' || {{ format_date('settlements.settlement_date', '%Y-%m-%d') }}
+    '医保结算明细：' || {% call text_agg("'；'", order_by=['settlements.settlement_date']) %}'流水号' || {{ quoted('settlements.settlement_number') }} || '，' || {{ format_date('settlements.settlement_date', '%Y-%m-%d') }}
         || '住院结算，个人自付' || settlements.out_of_pocket || '元，医疗救助支付0元'{% endcall %} as evidence,
     cast(null as string) as level_override
 from settlements

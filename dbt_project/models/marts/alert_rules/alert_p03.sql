@@ -19,7 +19,7 @@ select
     'P03' as rule_id,
     students.person_key as subject_person_key,
     '教育局在校学生及资助名单（' || max(students.school_year) || '学年）：家庭经济困难认定'
-    || coalesce(max(students.hardship_recognition), '空') || '，资助项目' || coalesce(max(students.aid_programme), '无')
+    || {{ quoted('max(students.hardship_recognition)') }} || '，资助项目' || coalesce(max(students.aid_programme), '无')
     || '；家庭为' || {{ household_category_label('max(hm.category)') }} as evidence,
     cast(null as string) as level_override
 from students

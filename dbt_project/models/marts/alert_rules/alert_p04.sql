@@ -25,7 +25,7 @@ checked as (
 select
     'P04' as rule_id,
     person_key as subject_person_key,
-    '残联持证残疾人信息：' || max(disability_category) || '残疾' || max(disability_level) || '；'
+    '残联持证残疾人信息：' || {{ quoted('max(disability_category)') }} || '残疾' || {{ quoted('max(disability_level)') }} || '；'
     || concat_ws('；',
         case when bool_or(lacks_living_subsidy) then '低保家庭未享受困难残疾人生活补贴' end,
         case when bool_or(lacks_care_subsidy) then '低收入重度残疾未享受重度残疾人护理补贴' end

@@ -36,7 +36,7 @@ checked as (
 select
     'P07' as rule_id,
     person_key as subject_person_key,
-    '特困供养名册（在供，' || coalesce({{ value_at_min("area_type", ["monthly_basic_living", "coalesce(area_type, '')", "basic_living_standard"]) }}, '城乡类别空') || '）：月基本生活费'
+    '特困供养名册（在供，' || coalesce({{ value_at_min("area_type", ["monthly_basic_living", "coalesce(area_type, '')", "basic_living_standard"]) }}, '城乡类别{{ missing_value() }}') || '）：月基本生活费'
     || min(monthly_basic_living) || '元，低于基本生活标准' || {{ value_at_min("basic_living_standard", ["monthly_basic_living", "coalesce(area_type, '')", "basic_living_standard"]) }}
     || '元（' || {{ threshold('tekun_standard_multiplier') }} || '倍低保标准' || {{ value_at_min("monthly_standard_yuan", ["monthly_basic_living", "coalesce(area_type, '')", "basic_living_standard"]) }}
     || '元）' as evidence,
