@@ -3,8 +3,10 @@ column's delivered Chinese header, English warehouse name and value type."""
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -122,6 +124,52 @@ class Delivery:
 # A feed older than this many months holds back the rules that rely on it (issue 5; configurable
 # per feed: `max_age_months`).
 DEFAULT_MAX_AGE_MONTHS = 2
+
+
+@dataclass(frozen=True)
+class ValueBounds:
+    """The largest amount and whole number a delivered cell may hold: what the staging models
+    cast them to (dbt_project/models/staging). A value beyond them — `1e308`, an ID number
+    shifted into 月保障金额 — quarantines its row (`amount_out_of_range`) instead of failing the
+    city's dbt step.
+
+    - `max_amount`: 999,999,999,999.99, the largest DECIMAL(14,2) (source: the staging casts
+      `cast(… as decimal(14, 2))`; the value rounded to 2 decimals, as the cast does).
+    - `max_integer`: 2,147,483,647, DuckDB's INTEGER (source: the staging casts `cast(… as
+      integer)` of 保障人数, 家庭人口数, 房产套数 …).
+    """
+
+    max_amount: Decimal = Decimal("999999999999.99")
+    max_integer: int = 2_147_483_647
+
+
+VALUE_BOUNDS = ValueBounds()
+
+
+@dataclass(frozen=True)
+class RosterCompleteness:
+    """How far a county's rows in a roster (a snapshot feed) may fall short of its last accepted
+    delivery before the delivery is taken for a half-written file (a stalled writer, an export
+    cut off) and turned away whole, instead of its missing people showing as exits.
+
+    - `tolerance` (LINFEN_ROSTER_TOLERANCE): 0.2, a county may have up to 20 % fewer rows than
+      last month (*placeholder*: a county's 低保 roster moves by a few per cent a month; the
+      bureau's figure for the largest real monthly drop is to replace it).
+    - `min_previous_rows` (LINFEN_ROSTER_MIN_ROWS): 30; a county with fewer rows last month is
+      not compared (*placeholder*: below that a handful of exits is a large share).
+    A feed without a county column is compared on its total rows.
+    """
+
+    tolerance: float = 0.2
+    min_previous_rows: int = 30
+
+    @classmethod
+    def from_environment(cls) -> RosterCompleteness:
+        default = cls()
+        return cls(
+            tolerance=float(os.environ.get("LINFEN_ROSTER_TOLERANCE", default.tolerance)),
+            min_previous_rows=int(os.environ.get("LINFEN_ROSTER_MIN_ROWS", default.min_previous_rows)),
+        )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ a correction are kept in `raw.replaced_events` (the row as it was, when and why 
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,7 +23,7 @@ import polars as pl
 import pyarrow as pa
 
 from ingestion.catalogue import Feed, normalise_header
-from ingestion.errors import FeedFileError
+from ingestion.errors import FILE_READING_ERRORS, FeedFileError
 from ingestion.landing import counties_without_file, delivered_names, feed_of
 from ingestion.parse import RULE, SOURCE_ROW, check_natural_keys, parse_file, quarantine_rows, unknown_code_counts
 from ingestion.reader import DeliveredTable, is_cell_column, read_delivered
@@ -130,6 +133,19 @@ def map_headers(table: DeliveredTable, feed: Feed) -> tuple[dict[str, int], list
     return mapping, missing_optional, unknown
 
 
+@contextmanager
+def file_named(path: Path) -> Iterator[None]:
+    """Turn an error of reading one file's content (a decode or cast failure: catalogue's
+    FILE_READING_ERRORS, polars' and the csv module's errors) into a FeedFileError naming the
+    file, so that the delivery is turned away instead of the month stopping."""
+    try:
+        yield
+    except FeedFileError:
+        raise
+    except (*FILE_READING_ERRORS, pl.exceptions.PolarsError, csv.Error) as exc:
+        raise FeedFileError.unreadable(path, exc) from exc
+
+
 def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[pl.DataFrame, list[dict], LoadReport]:
     """Read and check every row of the month's files (ingestion.parse); no database access.
     Returns the usable rows as the raw table's text columns, the quarantined rows and the
@@ -140,15 +156,16 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[pl.DataFr
     unknown_columns: list[str] = []
     for file_index, path in enumerate(files):
         try:
-            table = read_delivered(path, feed, month)
+            with file_named(path):
+                table = read_delivered(path, feed, month)
+                mapping, missing_optional, unknown = map_headers(table, feed)
+                frame, unknown_columns = parse_file(table, feed, mapping, latest_date, file_index)
         except FeedFileError as exc:
             if exc.rule == "empty_file" and feed.kind == "event":
                 continue  # an empty event file: no events this month (feeds.md)
             raise
-        mapping, missing_optional, unknown = map_headers(table, feed)
         report.missing_optional_columns = sorted(set(report.missing_optional_columns) | set(missing_optional))
         report.unknown_headers = sorted(set(report.unknown_headers) | set(unknown))
-        frame, unknown_columns = parse_file(table, feed, mapping, latest_date, file_index)
         parsed.append(frame)
         del table, frame  # a register of millions of rows: hold its cells once, not twice
     columns = META_COLUMNS + feed.warehouse_columns()
@@ -156,6 +173,16 @@ def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[pl.DataFr
         empty = pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in columns})
         report.status = DeliveryStatus.NO_EVENTS if feed.kind == "event" else report.status
         return empty, [], report
+    with file_named(Path(", ".join(p.name for p in files))):
+        return _checked_delivery(feed, month, parsed, unknown_columns, report)
+
+
+def _checked_delivery(
+    feed: Feed, month: str, parsed: list[pl.DataFrame], unknown_columns: list[str], report: LoadReport
+) -> tuple[pl.DataFrame, list[dict], LoadReport]:
+    """The checks across the delivery's files (natural keys), the rows split into loaded and
+    quarantined."""
+    columns = META_COLUMNS + feed.warehouse_columns()
     frame = pl.concat(parsed, how="diagonal_relaxed")
     del parsed
     report.rows_read = frame.height

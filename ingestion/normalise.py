@@ -16,13 +16,20 @@ from functools import lru_cache
 
 import polars as pl
 
-from reference import county_lookup
+from reference import county_lookup, mask_id, mask_id_shapes
 
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 _EXCEL_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d{1,2}$")
 _WHITESPACE = re.compile(r"\s+")
+# Characters that show as nothing (zero-width space and joiners, direction marks, word joiner,
+# soft hyphen, a BOM inside a cell): a county, a name or a code typed or pasted with one is the
+# same value without it.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufeff]")
+# runs of digits shown in an error message: an ID number (15 to 18 characters) is shown masked
+# (first 6, last 4), any other run of 7 or more digits (a phone number) as stars
+_DIGIT_RUN = re.compile(r"[0-9]{7,}[0-9Xx]?")
 _NAME_DOTS = str.maketrans({".": "·", "•": "·", "・": "·", "‧": "·", "．": "·", "∙": "·"})
 EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel serial dates
 
@@ -75,8 +82,35 @@ def _valid_birth(yyyymmdd: str) -> bool:
 
 
 def _clean_text(raw: object) -> str:
-    text = unicodedata.normalize("NFKC", str(raw))
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(raw)))
     return _WHITESPACE.sub("", text).strip("'\"`")
+
+
+def shown(raw: object, limit: int = 20) -> str:
+    """A delivered value as an error message may show it: ID numbers masked (first 6 and last 4
+    characters), other runs of 7 or more digits starred, at most `limit` characters, quoted.
+    Masked before it is cut, so a cut never leaves an ID's digits unmasked."""
+    text = mask_id_shapes(str(raw))
+
+    def masked(found: re.Match) -> str:
+        run = found.group(0)
+        return mask_id(run) if len(run) >= 15 else "*" * len(run)
+
+    text = _DIGIT_RUN.sub(masked, text)
+    return repr(text[:limit] + ("…" if len(text) > limit else ""))
+
+
+def masked_code(value: str) -> str:
+    """An unknown coded value as the run reports it (terminal, load log, Dagster metadata): a
+    column shifted by one puts a name or a phone number where a code belongs, so digits are
+    masked and text keeps its first character and its length only (`王强晖` → `王**`,
+    `13912345678` → `***********`)."""
+    if not value:
+        return value
+    if re.fullmatch(r"[0-9Xx+\-.]+", value):
+        return "*" * len(value)
+    first = "*" if value[0].isdigit() else value[0]
+    return first + "*" * (len(value) - 1)
 
 
 def normalise_id(raw: object) -> NormalisedId:
@@ -139,7 +173,7 @@ def normalise_date(raw: object) -> str | None:
             return datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
-    raise ValueError(f"not a date: {text[:20]!r}")
+    raise ValueError(f"not a date: {shown(text)}")
 
 
 def normalise_amount(raw: object) -> str | None:
@@ -152,9 +186,9 @@ def normalise_amount(raw: object) -> str | None:
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise ValueError(f"not an amount: {text[:20]!r}") from exc
+        raise ValueError(f"not an amount: {shown(text)}") from exc
     if not value.is_finite():
-        raise ValueError(f"not an amount: {text[:20]!r}")
+        raise ValueError(f"not an amount: {shown(text)}")
     return format(value.normalize(), "f") if value != value.to_integral() else str(int(value))
 
 
@@ -165,7 +199,7 @@ def normalise_integer(raw: object) -> str | None:
         return None
     value = Decimal(amount)
     if value != value.to_integral():
-        raise ValueError(f"not a whole number: {amount[:20]!r}")
+        raise ValueError(f"not a whole number: {shown(amount)}")
     return str(int(value))
 
 
@@ -181,7 +215,7 @@ def normalise_text(raw: object) -> str | None:
     """Free text and coded values: full-width forms folded, outer whitespace trimmed."""
     if raw is None:
         return None
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(raw))).strip()
     return text or None
 
 
@@ -208,8 +242,29 @@ def normalise_phone(raw: object) -> str | None:
     return digits or None
 
 
+# County names as departments write them short, the 区/县/市 left off (`尧都`, `曲沃`, `侯马`,
+# `霍州`). Only names of two characters or more once shortened: 古县, 吉县, 隰县 and 蒲县 are
+# never written as one character, and one character would match too much.
+_COUNTY_SUFFIXES = ("区", "县", "市")
+_COUNTY_PREFIXES = ("", "临汾市", "临汾", "山西省临汾市", "山西临汾", "山西省")
+
+
+@lru_cache(maxsize=1)
+def county_forms() -> dict[str, str]:
+    """Every accepted way of writing a county of 临汾市 (reference.county_lookup: code, name, long
+    names) and the short names, mapped to its code."""
+    forms = dict(county_lookup())
+    names = {name: code for name, code in forms.items() if not name.isdigit() and len(name) <= 4}
+    for name, code in names.items():
+        if name.endswith(_COUNTY_SUFFIXES) and len(name) >= 3:
+            for prefix in _COUNTY_PREFIXES:
+                forms.setdefault(prefix + name[:-1], code)
+    return forms
+
+
 def normalise_county(raw: object) -> str | None:
-    """County code from a name, a long name or a code; ValueError outside 临汾市."""
+    """County code from a name, a short name (`尧都`), a long name or a code, invisible
+    characters ignored; ValueError outside 临汾市."""
     if raw is None:
         return None
     text = _clean_text(raw)
@@ -217,9 +272,9 @@ def normalise_county(raw: object) -> str | None:
         text = text[:-2]
     if text == "":
         return None
-    code = county_lookup().get(text)
+    code = county_forms().get(text)
     if code is None:
-        raise ValueError(f"county not in 临汾市: {text[:30]!r}")
+        raise ValueError(f"county not in 临汾市: {shown(text, 30)}")
     return code
 
 

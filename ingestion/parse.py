@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 import polars as pl
@@ -39,12 +40,12 @@ from ingestion.catalogue import (
     NAME,
     PHONE,
     TEXT,
+    VALUE_BOUNDS,
     Column,
     Feed,
     normalise_header,
 )
 from ingestion.reader import CELL_COUNT, MAX_CELL_CHARS, SOURCE_ROW, DeliveredTable, cell_column, is_cell_column
-from reference import mask_id_shapes
 
 SUMMARY_MARKERS = ("合计", "总计", "小计")
 # NUL and the other C0 controls but tab and line breaks: never part of a name, a code or a note
@@ -115,16 +116,31 @@ def normalise_cell(column: Column, raw: str | None, latest_date: str = "9999-12-
             (None,), "date_out_of_range", f"{column.header}: date {value} outside {EARLIEST_DATE}..{latest_date}"
         )
     if value is not None and column.type in (AMOUNT, INT) and value.startswith("-"):
-        return CellOutcome((None,), "negative_amount", f"{column.header}: negative value {value}")
+        return CellOutcome((None,), "negative_amount", f"{column.header}: negative value {n.shown(value)}")
+    if value is not None and (beyond := _beyond_bounds(column, value)):
+        return CellOutcome((None,), "amount_out_of_range", f"{column.header}: {beyond}")
     issue = unknown = None
     if column.codes is not None and value is not None:
         delivered, value = value, column.codes.to_glossary(value)
         if value is None:
-            unknown = mask_id_shapes(delivered)[:20]
+            unknown = n.masked_code(delivered)
             issue = f"{column.name}: unknown code {unknown!r}"
     if column.required and value is None:
         return CellOutcome((None,), "missing_required_value", f"{column.header} is blank or unknown")
     return CellOutcome((value,), issue=issue, unknown_code=unknown)
+
+
+def _beyond_bounds(column: Column, value: str) -> str | None:
+    """Why an amount or whole number cannot be held by the warehouse's type (catalogue:
+    ValueBounds), or None. The value is described by its digits, never shown."""
+    if column.type == AMOUNT:
+        amount = Decimal(value)
+        if amount.adjusted() > 15 or amount.quantize(Decimal("0.01"), ROUND_HALF_UP) > VALUE_BOUNDS.max_amount:
+            digits, bound = amount.adjusted() + 1, VALUE_BOUNDS.max_amount
+            return f"a value of {digits} digits before the point, beyond the {bound:,} a DECIMAL(14,2) holds"
+    elif column.type == INT and (len(value) > 12 or int(value) > VALUE_BOUNDS.max_integer):
+        return f"a value of {len(value)} digits, beyond the {VALUE_BOUNDS.max_integer:,} an INTEGER holds"
+    return None
 
 
 def _outcome_frame(column: Column, raws: list[str | None], latest_date: str) -> pl.DataFrame:

@@ -119,6 +119,11 @@ def stacked(frames: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
 
 
+def _line_of(data: bytes, offset: int) -> int:
+    """The 1-based line of the file holding byte `offset`."""
+    return data.count(b"\n", 0, offset) + 1
+
+
 def decode(path: Path, data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: a BOM means UTF-8; otherwise UTF-8 if it decodes, else GB18030."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
@@ -131,7 +136,18 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
     if controls > len(head) // 20:  # a stray NUL is one bad row (quarantined), not a binary file
         raise FeedFileError(path, None, "binary_content", "the file holds NUL bytes, not text")
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            # a UTF-8 BOM before GB18030 bytes: an export tool that wrote the mark and then the
+            # system's own encoding; guessing would load garbled names, so the file is turned away
+            raise FeedFileError(
+                path,
+                _line_of(data, exc.start + 3),
+                "undecodable",
+                f"a UTF-8 byte-order mark, then bytes that are not UTF-8 (byte offset {exc.start + 3}): "
+                "save the file again as UTF-8 or as GB18030 without the mark",
+            ) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -141,7 +157,7 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         raise FeedFileError(
             path,
-            None,
+            _line_of(data, exc.start),
             "undecodable",
             f"neither UTF-8 nor GB18030 (byte offset {exc.start})",
         ) from exc

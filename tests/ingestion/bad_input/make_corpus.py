@@ -70,6 +70,43 @@ VISITS_ROWS = [
     ["ZF003", "2023-06-04", "蒲县", "黑龙关镇", "东村", "孙三", ID_C, "", 3, "就学困难", "子女上学", "否", "刘干部"],
 ]
 
+DIBAO_HEADER = [
+    "区县",
+    "乡镇（街道）",
+    "村（社区）",
+    "户编号",
+    "户主姓名",
+    "户主身份证号",
+    "成员姓名",
+    "成员身份证号",
+    "与户主关系",
+    "城乡类别",
+    "保障人数",
+    "月保障金额",
+    "家庭月人均收入",
+    "健康状况",
+    "劳动能力",
+    "是否单人保",
+    "纳入日期",
+    "状态",
+]
+
+
+def dibao_row(county: str, household: str, name: str, id_number: str, **changes: str) -> list[str]:
+    """A member of a one-person 低保 household; `changes` by header (`月保障金额="1e308"`)."""
+    place = [county, "城关镇", "东街村", household]
+    person = [name, id_number, name, id_number, "本人", "农村", "1", "496", "200"]
+    row = dict(zip(DIBAO_HEADER, [*place, *person, "健康", "无劳动能力", "是", "2021-03-01", "在保"], strict=True))
+    row.update(changes)
+    return list(row.values())
+
+
+DIBAO_ROWS = [
+    dibao_row("尧都区", "H001", "张三", ID_A),
+    dibao_row("洪洞县", "H002", "李四", ID_B),
+    dibao_row("霍州市", "H003", "王五", ID_C),
+]
+
 CASES: list[dict] = []
 
 
@@ -464,6 +501,88 @@ def build() -> None:  # noqa: PLR0915 - one line per case reads best
     write_csv(
         case("46_unknown_code.csv", e, "loaded", "", "退出原因 调走 is in no code list: kept as unknown", loaded=4),
         exits(["尧都区", "赵六", ID_D, "低保", "2023-06-09", "调走", "500"]),
+    )
+
+    # -- issue 32: one county's file must not stop the city ---------------------------------------
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerows(exits())
+    case(
+        "51_bom_then_gb18030.csv",
+        e,
+        "error",
+        "undecodable",
+        "a UTF-8 byte-order mark followed by GB18030 bytes: turned away, the file named",
+    ).write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("gb18030"))
+    d = "civil_dibao"
+    write_csv(
+        case(
+            "52_amount_1e308.csv",
+            d,
+            "quarantine",
+            "amount_out_of_range",
+            "月保障金额 1e308: beyond DECIMAL(14,2), quarantined (dbt's cast would stop the month)",
+            row=5,
+            loaded=3,
+        ),
+        [DIBAO_HEADER, *DIBAO_ROWS, dibao_row("吉县", "H004", "赵六", ID_D, 月保障金额="1e308")],
+        encoding="gb18030",
+    )
+    write_csv(
+        case(
+            "53_id_shifted_into_amount.csv",
+            d,
+            "quarantine",
+            "amount_out_of_range",
+            "an ID number shifted into 月保障金额: quarantined, the ID not in the detail",
+            row=5,
+            loaded=3,
+        ),
+        [DIBAO_HEADER, *DIBAO_ROWS, dibao_row("吉县", "H004", "赵六", ID_D, 月保障金额=ID_D)],
+    )
+    write_csv(
+        case(
+            "54_id_shifted_into_count.csv",
+            d,
+            "quarantine",
+            "amount_out_of_range",
+            "an ID number shifted into 保障人数: beyond INTEGER, quarantined",
+            row=5,
+            loaded=3,
+        ),
+        [DIBAO_HEADER, *DIBAO_ROWS, dibao_row("吉县", "H004", "赵六", ID_D, 保障人数=ID_D[:-1] + "0")],
+    )
+    write_csv(
+        case(
+            "55_short_and_invisible_county_names.csv",
+            e,
+            "loaded",
+            "",
+            "曲沃, 尧都, 侯马, 霍州 and 尧都区 with a zero-width space: all read as their counties",
+            loaded=5,
+        ),
+        [
+            EXITS_HEADER,
+            ["曲沃", "张三", ID_A, "低保", "2023-06-03", "收入超标", "900"],
+            ["尧都", "李四", ID_B, "特困", "2023-06-05", "其他", "300"],
+            ["侯马", "王五", ID_C, "低保", "2023-06-07", "其他", ""],
+            ["霍州", "赵六", ID_D, "低保", "2023-06-08", "其他", ""],
+            ["尧\u200b都区", "钱七", valid_id("14100219600101500"), "低保", "2023-06-09", "其他", ""],
+        ],
+    )
+    write_csv(
+        case(
+            "56_shifted_name_and_phone_as_codes.csv",
+            d,
+            "loaded",
+            "",
+            "a name in 与户主关系 and a phone number in 健康状况: unknown codes, reported masked",
+            loaded=4,
+        ),
+        [
+            DIBAO_HEADER,
+            *DIBAO_ROWS,
+            dibao_row("吉县", "H004", "赵六", ID_D, 与户主关系="王强晖", 健康状况="13912345678"),
+        ],
     )
 
     # -- a file beyond the read limits is turned away before it is read whole --------------------
