@@ -4,7 +4,8 @@ select
     'S01' as rule_id,
     pm.person_key as subject_person_key,
     case pm.category when 'tekun' then '特困供养名册状态在供' else '低保花名册状态在保' end
-    || '，但' || case when people.death_source like '%medins%' then '医保局' else '人社局' end
+    || '，但' || case when people.death_source like '%medins%' then '医保局' when people.death_source is not null then '人社局'
+        else '{{ missing_value() }}' end
     || '记录死亡日期' || {{ format_date('pm.death_date', '%Y-%m-%d') }} as evidence,
     cast(null as string) as level_override
 from {{ ref('int_person_categories') }} as pm

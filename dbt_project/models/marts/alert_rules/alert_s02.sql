@@ -3,7 +3,7 @@
 select
     'S02' as rule_id,
     records.person_key as subject_person_key,
-    '人社局参保信息：' || {% call text_agg("'；'", distinct=true) %}hrss.insurance_type || '，' || hrss.employer_type || '，'
+    '人社局参保信息：' || {% call text_agg("'；'", distinct=true) %}{{ quoted('hrss.insurance_type') }} || '，' || hrss.employer_type || '，'
         || hrss.insurance_status{% endcall %} || '；同时为' || {{ category_label('max(pm.category)') }} as evidence,
     cast(null as string) as level_override
 from {{ ref('int_person_records') }} as records

@@ -4,8 +4,8 @@
 select
     'S04' as rule_id,
     records.person_key as subject_person_key,
-    '住建局房产登记：房产' || max(property.property_count) || '套，其中商品房'
-    || coalesce(max(property.commercial_property_count), 0) || '套；本人为'
+    '住建局房产登记：房产' || {{ quoted('max(property.property_count)', '套') }} || '，其中商品房'
+    || {{ quoted('max(property.commercial_property_count)', '套') }} || '；本人为'
     || case when bool_or(programmes.is_tekun_active) then '特困供养人员' else '低保对象' end as evidence,
     cast(null as string) as level_override
 from {{ ref('int_person_records') }} as records

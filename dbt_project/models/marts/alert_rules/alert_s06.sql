@@ -3,7 +3,7 @@
 select
     'S06' as rule_id,
     records.person_key as subject_person_key,
-    '干部近亲属备案：' || {% call text_agg("'；'", distinct=true) %}cadres.cadre_position || '的' || cadres.relationship{% endcall %}
+    '干部近亲属备案：' || {% call text_agg("'；'", distinct=true) %}{{ quoted('cadres.cadre_position') }} || '的' || {{ quoted('cadres.relationship') }}{% endcall %}
     || '；同时为' || {{ category_label('max(pm.category)') }} as evidence,
     cast(null as string) as level_override
 from {{ ref('int_person_records') }} as records

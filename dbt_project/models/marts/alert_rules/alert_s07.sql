@@ -22,8 +22,8 @@ verifications as (
 select
     'S07' as rule_id,
     person_key as subject_person_key,
-    '家庭经济状况核对（编号' || verification_number || '，' || {{ format_date('completed_date', '%Y-%m-%d') }} || '）：机动车辆'
-    || vehicle_count || '辆，经营实体' || business_count || '个' as evidence,
+    '家庭经济状况核对（编号' || {{ quoted('verification_number') }} || '，' || {{ format_date('completed_date', '%Y-%m-%d') }} || '）：机动车辆'
+    || {{ quoted('vehicle_count', '辆') }} || '，经营实体' || {{ quoted('business_count', '个') }} as evidence,
     cast(null as string) as level_override
 from verifications
 where recency = 1

@@ -46,7 +46,7 @@ checked as (
 select
     'S10' as rule_id,
     head_person_key as subject_person_key,
-    '低保花名册（户编号' || coalesce({{ value_at_max("household_number", ["benefit - benefit_limit", "coalesce(household_number, '')"]) }}, '空') || '，在保）：月保障金额'
+    '低保花名册（户编号' || {{ quoted(value_at_max("household_number", ["benefit - benefit_limit", "coalesce(household_number, '')"])) }} || '，在保）：月保障金额'
     || {{ value_at_max("benefit", ["benefit - benefit_limit", "coalesce(household_number, '')"]) }} || '元，超过' || {{ threshold('s10_benefit_multiplier') }}
     || '×低保标准' || {{ value_at_max("monthly_standard_yuan", ["benefit - benefit_limit", "coalesce(household_number, '')"]) }} || '元×保障人数'
     || {{ value_at_max("covered_members", ["benefit - benefit_limit", "coalesce(household_number, '')"]) }} || '＝' || {{ value_at_max("benefit_limit", ["benefit - benefit_limit", "coalesce(household_number, '')"]) }} || '元'

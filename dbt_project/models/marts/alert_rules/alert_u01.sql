@@ -13,8 +13,8 @@ with disasters as (
 select
     'U01' as rule_id,
     disasters.person_key as subject_person_key,
-    '应急管理局受灾人员信息：' || {% call text_agg("'；'", order_by=['disasters.disaster_date']) %}'灾情编号' || disasters.disaster_number || '，' || {{ format_date('disasters.disaster_date', '%Y-%m-%d') }}
-        || disasters.disaster_type || '，' || disasters.damage{% endcall %} || '；此后家庭无临时救助记录' as evidence,
+    '应急管理局受灾人员信息：' || {% call text_agg("'；'", order_by=['disasters.disaster_date']) %}'灾情编号' || {{ quoted('disasters.disaster_number') }} || '，' || {{ format_date('disasters.disaster_date', '%Y-%m-%d') }}
+        || {{ quoted('disasters.disaster_type') }} || '，' || disasters.damage{% endcall %} || '；此后家庭无临时救助记录' as evidence,
     cast(null as string) as level_override
 from disasters
 where {{ no_temp_assistance_since('disasters.household_key', 'disasters.disaster_date') }}

@@ -14,10 +14,10 @@ with settlements as (
 select
     'U02' as rule_id,
     settlements.person_key as subject_person_key,
-    '医保结算明细：' || {% call text_agg("'；'", order_by=['settlements.settlement_date']) %}'流水号' || settlements.settlement_number || '，'
+    '医保结算明细：' || {% call text_agg("'；'", order_by=['settlements.settlement_date']) %}'流水号' || {{ quoted('settlements.settlement_number') }} || '，'
         || {{ format_date('settlements.settlement_date', '%Y-%m-%d') }} || '住院'
         || case when settlements.is_major_disease = '是' then '（重特大疾病）' else '' end
-        || '，个人自付' || settlements.out_of_pocket || '元'{% endcall %}
+        || '，个人自付' || {{ quoted('settlements.out_of_pocket', '元') }}{% endcall %}
     || '；此后家庭无临时救助记录' as evidence,
     case when bool_or(pm.is_low_income) then '红' end as level_override
 from settlements

@@ -39,7 +39,7 @@ contacts as (
 select
     'U03' as rule_id,
     contacts.contact_person_key as subject_person_key,
-    '家庭成员' || {% call text_agg("'；'", order_by=['deaths.death_date']) %}deaths.person_name || '于' || {{ format_date('deaths.death_date', '%Y-%m-%d') }} || '死亡（'
+    '家庭成员' || {% call text_agg("'；'", order_by=['deaths.death_date']) %}{{ quoted('deaths.person_name') }} || '于' || {{ format_date('deaths.death_date', '%Y-%m-%d') }} || '死亡（'
         || {{ age_on('deaths.birth_date', 'deaths.death_date') }} || '岁）'{% endcall %}
     || '；家庭为' || {{ household_category_label('max(households.category)') }} as evidence,
     cast(null as string) as level_override

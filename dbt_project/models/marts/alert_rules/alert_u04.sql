@@ -12,7 +12,7 @@ with visits as (
 select
     'U04' as rule_id,
     visits.person_key as subject_person_key,
-    '入户走访：' || {% call text_agg("'；'", order_by=['visits.visit_date']) %}'编号' || visits.visit_number || '，' || {{ format_date('visits.visit_date', '%Y-%m-%d') }} || '发现' || visits.hardship_types{% endcall %} || '；此后家庭无临时救助记录' as evidence,
+    '入户走访：' || {% call text_agg("'；'", order_by=['visits.visit_date']) %}'编号' || {{ quoted('visits.visit_number') }} || '，' || {{ format_date('visits.visit_date', '%Y-%m-%d') }} || '发现' || visits.hardship_types{% endcall %} || '；此后家庭无临时救助记录' as evidence,
     cast(null as string) as level_override
 from visits
 where {{ no_temp_assistance_since('visits.household_key', 'visits.visit_date') }}
