@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from ingestion.catalogue import Feed, normalise_header
+from ingestion.catalogue import Feed, RosterCompleteness, normalise_header
 from ingestion.errors import FILE_READING_ERRORS, FeedFileError
 from ingestion.landing import counties_without_file, delivered_names, feed_of
 from ingestion.parse import RULE, SOURCE_ROW, check_natural_keys, parse_file, quarantine_rows, unknown_code_counts
@@ -395,6 +395,64 @@ def last_delivered_month(con: duckdb.DuckDBPyConnection, feed: Feed, month: str)
         "AND status IN ('loaded', 'no_events')",
         [feed.code, month],
     ).fetchall()[0][0]
+
+
+def previous_rows_by_county(con: duckdb.DuckDBPyConnection, feed: Feed, month: str) -> dict[str, int]:
+    """A roster's rows per county in its latest accepted delivery before `month` (per county: a
+    county whose file did not come in a month is compared with the month it last came). A
+    feed without a county column counts under "*"."""
+    ensure_tables(con, feed)
+    table = f"raw.{quote_ident(feed.code)}"
+    county = "county" if "county" in feed.column_names else "'*'"
+    rows = con.execute(
+        f"""
+        SELECT county, arg_max(n, delivery_month) FROM (
+            SELECT {county} AS county, delivery_month, count(*) AS n FROM {table}
+            WHERE delivery_month < ? AND {county} IS NOT NULL GROUP BY ALL
+        ) GROUP BY county
+        """,
+        [month],
+    ).fetchall()
+    return dict(rows)
+
+
+def roster_shortfall(
+    con: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    month: str,
+    records: pl.DataFrame,
+    report: LoadReport,
+    completeness: RosterCompleteness | None = None,
+) -> str | None:
+    """Why a roster (snapshot feed) looks half-written, or None: a county with fewer rows than
+    its last accepted delivery by more than the tolerance (catalogue.RosterCompleteness). A
+    writer that stalled, an export cut off: loading it would show the missing people as exits.
+    Counties without a file this month (one file per county) keep their roster and are not
+    compared; counties with fewer than `min_previous_rows` rows last time are not compared."""
+    if feed.kind != "snapshot":
+        return None
+    completeness = completeness or RosterCompleteness.from_environment()
+    before = previous_rows_by_county(con, feed, month)
+    if not before:
+        return None  # a first delivery has nothing to be compared with
+    if "county" in feed.column_names:
+        now = dict(records.group_by("county").len().iter_rows()) if records.height else {}
+    else:
+        now = {"*": records.height}
+    short = []
+    for county, previous in sorted(before.items()):
+        if county in report.missing_counties or previous < completeness.min_previous_rows:
+            continue
+        rows = now.get(county, 0)
+        if rows < previous * (1 - completeness.tolerance):
+            short.append(f"{county if county != '*' else 'all counties'} {rows} rows against {previous}")
+    if not short:
+        return None
+    shown = "; ".join(short[:5]) + (f"; {len(short) - 5} more counties" if len(short) > 5 else "")
+    return (
+        f"incomplete roster: {shown} in the last delivery (more than {completeness.tolerance:.0%} fewer, "
+        f"LINFEN_ROSTER_TOLERANCE): a half-written file would show the missing people as exits"
+    )
 
 
 def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, month: str) -> LoadReport:

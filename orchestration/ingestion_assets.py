@@ -42,6 +42,7 @@ from ingestion.loader import (
     missing_counties,
     parse_delivery,
     record_not_delivered,
+    roster_shortfall,
     write_delivery,
 )
 from ingestion.normalise import USABLE_ID_STATUSES
@@ -181,12 +182,16 @@ def ingest_delivery(
         rules = ", ".join(f"{rule} ×{n}" for rule, n in Counter(report.quarantine_by_rule).most_common(3))
         reason = f"every one of the {report.rows_read} rows was quarantined ({rules})"
         return _turn_away(con, feed, month, report, reason, quarantine)
+    report.missing_counties = missing_counties(feed, files)
+    # a roster far shorter than last month in some county: a half-written file, not exits
+    if (shortfall := roster_shortfall(con, feed, month, records, report)) is not None:
+        report.missing_counties = []
+        return _turn_away(con, feed, month, report, shortfall, quarantine)
     validation = None
     if records.height:
         validation = validate_delivery(con, feed, records, month, previous_rows(con, feed, month), docs_root)
         if not validation.passed:
             return _turn_away(con, feed, month, report, validation.blocking.describe(), quarantine, validation)
-    report.missing_counties = missing_counties(feed, files)
     outcome = FeedOutcome(report, validation)
     write_delivery(con, feed, month, records, quarantine, report, outcome.to_json())
     return outcome
