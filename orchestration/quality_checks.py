@@ -11,8 +11,8 @@ from dagster import (
 )
 from dagster_dbt import get_asset_key_for_model
 
-from expectations.counts import count_changes
-from expectations.suites import QualityThresholds, alert_count_suite, alerts_suite
+from expectations.rule_gate import HoldKind, decisions_frame, decisions_of
+from expectations.suites import alert_count_suite, alerts_suite, rule_departments
 from expectations.validate import ValidationSummary, update_data_docs, validate_frame
 from orchestration.dbt_assets import dbt_after_linkage
 from orchestration.partitions import MONTHS
@@ -36,27 +36,25 @@ def check_metadata(*summaries: ValidationSummary) -> dict:
     blocking=True,
     partitions_def=MONTHS,
     description="GX publication gate on the month's alerts: unique identity, rule in the "
-    "catalogue, department matching the rule, county in 临汾市, evidence present, and no rule's "
-    "count jumping beyond the configured factor. A failure stops the workbooks.",
+    "catalogue, department matching the rule, county in 临汾市, evidence present, and no rule "
+    "published with its count beyond the rule gate's limits unapproved (a jump holds back that "
+    "rule alone, before this gate). A failure stops the workbooks.",
 )
 def alerts_publication_gate(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
     month = context.partition_key
-    thresholds = QualityThresholds()
     with warehouse.get_connection() as con:
         frame = con.execute("SELECT * FROM main.alerts WHERE month = ?", [month]).df()
-        changes = count_changes(con, month, thresholds)
+        decisions = decisions_frame(con, month)
     docs = warehouse.data_docs_root
     alerts = validate_frame(frame, alerts_suite(month), "alerts", docs)
-    counts = validate_frame(changes, alert_count_suite(thresholds), "alert_counts", docs)
+    counts = validate_frame(decisions, alert_count_suite(), "alert_counts", docs)
     update_data_docs(docs)
-    jumped = changes[changes["change_factor"] > thresholds.alert_count_max_factor]
     description = alerts.describe() if not alerts.success else counts.describe()
-    if len(jumped):
-        description += "; count jumps without override: " + ", ".join(
-            f"{r.rule_id} {r.last_month}→{r.this_month}" for r in jumped.itertuples()
-        )
     metadata = check_metadata(alerts, counts)
     metadata["alerts"] = len(frame)
+    metadata["rules_held_back"] = MetadataValue.json(
+        sorted(decisions.loc[decisions["decision"] == "held_back", "rule_id"])
+    )
     for alert_type, n in frame.groupby("alert_type").size().items() if len(frame) else []:
         metadata[f"alerts_{alert_type}"] = int(n)
     return AssetCheckResult(
@@ -67,22 +65,42 @@ def alerts_publication_gate(context: AssetCheckExecutionContext, warehouse: Ware
     )
 
 
-@asset_check(
-    asset=get_asset_key_for_model([dbt_after_linkage], "held_back_rules"),
-    name="no_rule_held_back",
-    partitions_def=MONTHS,
-    description="Warns when a rule raises nothing this month because a feed it relies on was turned "
-    "away, is missing past its age, or stale: its open alerts show 暂停.",
-)
-def no_rule_held_back(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    with warehouse.get_connection() as con:
-        held = con.execute(
-            "SELECT rule_id, message FROM main.held_back_rules WHERE month = ? ORDER BY rule_id",
-            [context.partition_key],
-        ).fetchall()
-    return AssetCheckResult(
-        passed=not held,
-        severity=AssetCheckSeverity.WARN,
-        description="; ".join(message for _, message in held) or "every rule ran on data within its age",
-        metadata={"rules_held_back": len(held), "held_back_rules": MetadataValue.json([rule for rule, _ in held])},
+HELD_BACK_RULES = get_asset_key_for_model([dbt_after_linkage], "held_back_rules")
+RULE_CHECK_PREFIX = "rule_published_"  # rule_published_N08: one check per rule of the catalogue
+
+
+def rule_published_check(rule_id: str):
+    """The check `rule_published_<rule>` on held_back_rules: red when the rule gate held the
+    rule back this month (its model or data tests failed, or its count jumped unapproved),
+    yellow when a feed it relies on was turned away or is past its age."""
+
+    @asset_check(
+        asset=HELD_BACK_RULES,
+        name=f"{RULE_CHECK_PREFIX}{rule_id}",
+        partitions_def=MONTHS,
+        description=f"Rule {rule_id} published this month: red when the rule gate held it back (its model or "
+        "data tests failed, or its count jumped unapproved); yellow when a feed it relies on was turned away "
+        "or is past its age. Either way its open alerts show 暂停 and every other rule is published.",
     )
+    def _check(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+        month = context.partition_key
+        with warehouse.get_connection() as con:
+            held = con.execute(
+                "SELECT message, hold_kinds FROM main.held_back_rules WHERE month = ? AND rule_id = ?",
+                [month, rule_id],
+            ).fetchall()
+            decision = decisions_of(con, month).get(rule_id, {})
+        message, kinds = held[0] if held else (None, "")
+        by_gate = bool(set((kinds or "").split(",")) & {str(k) for k in HoldKind})
+        metadata = {k: v for k, v in decision.items() if v is not None and k not in ("month", "rule_id")}
+        return AssetCheckResult(
+            passed=message is None,
+            severity=AssetCheckSeverity.ERROR if by_gate else AssetCheckSeverity.WARN,
+            description=(decision.get("detail") if by_gate else None) or message or "published",
+            metadata={"hold_kinds": kinds or "", **metadata},
+        )
+
+    return _check
+
+
+rules_published = [rule_published_check(rule_id) for rule_id, _ in rule_departments()]

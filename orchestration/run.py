@@ -24,9 +24,11 @@ from pathlib import Path
 import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 
+from expectations.rule_gate import APPROVE_TAG
 from ingestion.landing import delivered_names, feed_of
 from orchestration.definitions import MONTHLY_JOB, build_definitions
 from orchestration.partitions import MonthError, MonthOrderError, check_month_order, parse_month
+from orchestration.quality_checks import RULE_CHECK_PREFIX
 from orchestration.resources import MonitoringSettings, Warehouse, rebase_drift_from_env
 
 
@@ -75,12 +77,22 @@ def instance_for_runs() -> DagsterInstance:
     return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 
 
-def run_month(settings: MonitoringSettings, warehouse: Warehouse, month: str, instance: DagsterInstance | None = None):
-    """Execute partition `month` of the monthly job in this process; returns Dagster's result."""
+def run_month(
+    settings: MonitoringSettings,
+    warehouse: Warehouse,
+    month: str,
+    instance: DagsterInstance | None = None,
+    approved_jumps: list[str] = (),
+):
+    """Execute partition `month` of the monthly job in this process; returns Dagster's result.
+    `approved_jumps`: rule ids whose count jump this month is approved (the run's tag)."""
     job = build_definitions(settings, warehouse).resolve_job_def(MONTHLY_JOB)
     instance = instance or instance_for_runs()
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, partition_key=month)
+    tags = {APPROVE_TAG: ",".join(approved_jumps)} if approved_jumps else None
+    return job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config, partition_key=month, tags=tags
+    )
 
 
 @contextmanager
@@ -116,6 +128,7 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
     published: dict = field(default_factory=dict)
     unread_files: list[str] = field(default_factory=list)
+    held_back_rules: dict[str, str] = field(default_factory=dict)  # rule -> why (the gate's or a feed's)
 
     def feed_lines(self) -> list[str]:
         lines = [
@@ -163,6 +176,9 @@ def summarise(result) -> RunSummary:
             text = evaluation.description or ""
             if feed:
                 summary.feed_checks[feed] = (evaluation.passed, evaluation.severity.value, text)
+            elif key.name.startswith(RULE_CHECK_PREFIX):
+                if not evaluation.passed:  # that rule held back, every other one published
+                    summary.held_back_rules[key.name.removeprefix(RULE_CHECK_PREFIX)] = text
             elif not evaluation.passed:
                 where = f"check {key.asset_key.to_user_string()}:{key.name}: {text}"
                 is_error = evaluation.severity == AssetCheckSeverity.ERROR
@@ -227,6 +243,14 @@ def main(argv: list[str] | None = None) -> int:
         help="have Splink score every pair again instead of keeping the month before's pairs of unchanged "
         "people (a full rerun: the same result, slower)",
     )
+    parser.add_argument(
+        "--approve-count-jump",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="publish RULE although its alert count jumped past the gate's limits this month (you looked at "
+        "the jump and accept it; repeat for several rules). Without it such a rule is held back alone",
+    )
     args = parser.parse_args(argv)
     landing = Path(args.landing).resolve()
     try:
@@ -249,13 +273,18 @@ def main(argv: list[str] | None = None) -> int:
     log_path = warehouse.folder / "logs" / f"run-{args.month}-{stamp}-{os.getpid()}.log"
     instance = instance_for_runs()
     with console_to(log_path):
-        result = run_month(settings, warehouse, args.month, instance)
+        result = run_month(settings, warehouse, args.month, instance, [r.upper() for r in args.approve_count_jump])
     seconds = time.perf_counter() - started
     summary = summarise(result)
     if args.timings:
         write_timings(Path(args.timings), result, summary, instance)
     for line in summary.feed_lines():
         print(line, file=sys.stderr)
+    for rule, why in sorted(summary.held_back_rules.items()):
+        print(
+            f"  HELD BACK    rule {rule}: {why} (its open alerts show 暂停; every other rule is published)",
+            file=sys.stderr,
+        )
     for warning in summary.warnings:
         print(f"WARNING {warning}", file=sys.stderr)
     for error in summary.errors:
@@ -267,9 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     loaded = sum(1 for m in summary.feeds.values() if m.get("delivery_status") in ("loaded", "no_events"))
+    held = f", {len(summary.held_back_rules)} rules held back" if summary.held_back_rules else ""
     print(
         f"month {args.month} done in {seconds:.0f}s: {summary.published.get('alerts', 0)} alerts, "
-        f"{loaded} of {len(summary.feeds)} feeds delivered"
+        f"{loaded} of {len(summary.feeds)} feeds delivered{held}"
     )
     print(f"warehouse:        {warehouse.path}")
     print(f"analyst copy:     {warehouse.analyst_copy} (open read-only; replaced after each run)")

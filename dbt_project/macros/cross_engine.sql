@@ -191,3 +191,9 @@
     select {{ columns }} from {{ second }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- A text value from the project's variables as a SQL string literal (quotes doubled), so a
+    variable never becomes SQL. -#}
+{% macro sql_text(value) -%}
+    '{{ (value | string).replace("'", "''") }}'
+{%- endmacro %}

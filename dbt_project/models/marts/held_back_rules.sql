@@ -1,27 +1,43 @@
--- One row per rule held back this month because a feed it relies on was turned away this month,
--- or is older than the rule allows (seed rule_feeds.max_age_months, else the feed's limit in seed
--- feeds): the rule raises nothing, and its open alerts show 暂停.
-with rule_freshness as (
+-- One row per rule held back this month: a feed it relies on was turned away or is past its age
+-- (int_rules_held_by_feeds), or the rule gate held it back between the two dbt invocations of the
+-- month (var rule_holds, expectations/rule_gate.py: its model failed, its data tests failed, or
+-- its count jumped unapproved). The rule raises nothing, and its open alerts show 暂停.
+with by_feeds as (
+    select rule_id, month, stale_feeds, message, 'stale_feed' as hold_kind
+    from {{ ref('int_rules_held_by_feeds') }}
+),
+
+by_gate as (
+    {%- for hold in var('rule_holds', []) %}
     select
-        rule_feeds.rule_id,
-        freshness.*,
-        coalesce(rule_feeds.max_age_months, freshness.max_age_months) as allowed_age_months
-    from {{ ref('rule_feeds') }} as rule_feeds
-    inner join {{ ref('int_feed_freshness') }} as freshness using (feed_code)
+        {{ sql_text(hold.rule_id) }} as rule_id,
+        '{{ var("month") }}' as month,
+        cast(null as string) as stale_feeds,
+        '规则' || {{ sql_text(hold.rule_id) }} || '暂停预警：' || {{ sql_text(hold.detail) }} as message,
+        {{ sql_text(hold.kind) }} as hold_kind
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    select
+        cast(null as string) as rule_id,
+        cast(null as string) as month,
+        cast(null as string) as stale_feeds,
+        cast(null as string) as message,
+        cast(null as string) as hold_kind
+    where false
+    {%- endfor %}
+),
+
+holds as (
+    select * from by_feeds
+    union all
+    select * from by_gate
 )
 
 select
     rule_id,
     '{{ var("month") }}' as month,
-    {% call text_agg("','", order_by=['feed_code']) %}feed_code{% endcall %} as stale_feeds,
-    '规则' || rule_id || '暂停预警：' || {% call text_agg("'；'", order_by=['feed_code']) %}title || case
-            when is_turned_away then '本月交付未通过质量检查'
-            when last_delivered_month is null then '从未交付'
-            when allowed_age_months = 0 then '本月未交付（该规则需用当月数据）'
-            else '最近交付于' || last_delivered_month || '（' || age_months || '个月前，超过'
-                || allowed_age_months || '个月）' end{% endcall %} as message
-from rule_freshness
-where coalesce(is_turned_away, false)
-    or last_delivered_month is null
-    or age_months > allowed_age_months
+    max(stale_feeds) as stale_feeds,
+    {% call text_agg("'；'", order_by=['hold_kind']) %}message{% endcall %} as message,
+    {% call text_agg("','", order_by=['hold_kind']) %}hold_kind{% endcall %} as hold_kinds
+from holds
 group by rule_id
