@@ -3,13 +3,20 @@ figures only (no values), fit for Dagster metadata."""
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import shutil
+import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 
 import great_expectations as gx
 import pandas as pd
+import yaml
+from great_expectations.data_context.data_context.file_data_context import FileDataContext
+from great_expectations.data_context.store.tuple_store_backend import TupleFilesystemStoreBackend
 
 from expectations.duckdb_sql import CONNECTION_STRING
 
@@ -68,9 +75,111 @@ def _context():
     return _quiet(context)
 
 
+log = logging.getLogger(__name__)
+GX_FOLDER, GX_YML = "gx", "great_expectations.yml"
+PREVIOUS = ".previous"  # the project config as it was while a new one is written
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file aside, flush it to disk, then rename it over `path`: a full disk or a kill
+    leaves the old file whole (and no stray temporary file), never half of the new one."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with open(partial, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _atomic_store_set(self, key, value, **kwargs):
+    """TupleFilesystemStoreBackend._set (suites, checkpoints, validation results as JSON), the
+    file written atomically."""
+    if not isinstance(key, tuple):
+        key = key.to_tuple()
+    filepath = Path(self.full_base_directory, self._convert_key_to_filepath(key))
+    filepath.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(filepath, value.encode("utf-8") if isinstance(value, str) else value)
+    return str(filepath)
+
+
+def _atomic_project_config(save):
+    """FileDataContext._save_project_config writes great_expectations.yml in place (truncated
+    first): the old file is renamed aside before and put back if the write fails, so a disk
+    filling up during the gate leaves the project as it was (issue 32)."""
+
+    @wraps(save)
+    def saved(self) -> None:
+        path = Path(self.root_directory, self.GX_YML)
+        aside = path.with_name(path.name + PREVIOUS)
+        if path.exists():
+            os.replace(path, aside)
+        try:
+            save(self)
+        except BaseException:
+            if aside.exists():
+                os.replace(aside, path)
+            raise
+        if not path.exists() and aside.exists():  # GX logs a PermissionError and goes on
+            os.replace(aside, path)
+        aside.unlink(missing_ok=True)
+
+    saved.linfen_atomic = True
+    return saved
+
+
+if not getattr(FileDataContext._save_project_config, "linfen_atomic", False):
+    FileDataContext._save_project_config = _atomic_project_config(FileDataContext._save_project_config)
+    TupleFilesystemStoreBackend._set = _atomic_store_set
+
+
+def _readable_yaml(path: Path) -> bool:
+    try:
+        return isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
+    except (OSError, UnicodeError, yaml.YAMLError):
+        return False
+
+
+def repair_project(root: Path) -> list[str]:
+    """Bring a GX project left broken by an earlier run (a disk that filled, a kill) back to a
+    state GX opens: the config restored from the copy set aside while it was written, or the
+    project moved aside to be made anew when there is none; unreadable stored JSON (suites,
+    checkpoints, validation results, all written again by the next validation) removed. Says
+    what it did."""
+    done: list[str] = []
+    project = Path(root) / GX_FOLDER
+    config, aside = project / GX_YML, project / (GX_YML + PREVIOUS)
+    if not project.is_dir():
+        return done
+    for partial in project.rglob(".*.partial"):
+        partial.unlink(missing_ok=True)
+    if not config.exists() and aside.exists() or config.exists() and not _readable_yaml(config):
+        if aside.exists() and _readable_yaml(aside):
+            os.replace(aside, config)
+            done.append(f"{config}: unreadable, restored from the copy kept while it was written")
+        else:
+            broken = project.with_name(f"{GX_FOLDER}.broken-{time.strftime('%Y%m%dT%H%M%S')}")
+            shutil.move(project, broken)
+            done.append(f"{config}: unreadable; the project moved to {broken} and made anew")
+            return done
+    for stored in project.rglob("*.json"):
+        try:
+            json.loads(stored.read_text(encoding="utf-8"))
+        except (OSError, UnicodeError, ValueError):
+            stored.unlink(missing_ok=True)
+            done.append(f"{stored}: unreadable, removed (written again by the next validation)")
+    return done
+
+
 @lru_cache(maxsize=4)
 def _file_context(root: str):
-    """A GX project on disk (<root>/gx) whose Data Docs site is rebuilt after each validation."""
+    """A GX project on disk (<root>/gx) whose Data Docs site is rebuilt after each validation;
+    what an earlier run left broken is repaired first (repair_project)."""
+    for what in repair_project(Path(root)):
+        log.warning(what)
     context = gx.get_context(mode="file", project_root_dir=root)
     return _quiet(context)
 
