@@ -39,16 +39,30 @@ def county_workbooks(
     )
 
 
+class AnalystCopyError(OSError):
+    """The analysts' copy could not be replaced (a full disk): the previous copy stays, whole."""
+
+
 def publish_analyst_copy(warehouse: Warehouse, copy: Path) -> int:
     """Copy the closed warehouse to `copy` atomically (written aside, then renamed over the old
-    copy: an analyst with the old copy open keeps reading it). Returns its size in bytes."""
+    copy: an analyst with the old copy open keeps reading it). Returns its size in bytes. A copy
+    that fails (a full disk) leaves no `.partial` behind and the previous copy in place, and
+    raises AnalystCopyError."""
     database = warehouse.path
     with warehouse.get_connection() as con:
         con.execute("CHECKPOINT")  # everything in the file, nothing left in the write-ahead log
     copy.parent.mkdir(parents=True, exist_ok=True)
     partial = copy.with_name(f".{copy.name}.partial")
-    shutil.copyfile(database, partial)
-    os.replace(partial, copy)
+    try:
+        shutil.copyfile(database, partial)
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, copy)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise AnalystCopyError(
+            exc.errno, f"analyst copy {copy} not replaced ({exc.strerror or exc}); the previous copy stays"
+        ) from exc
     return copy.stat().st_size
 
 
@@ -61,6 +75,21 @@ def publish_analyst_copy(warehouse: Warehouse, copy: Path) -> int:
     description="A read-only copy of the warehouse for analysts (<warehouse folder>/analyst/), replaced "
     "atomically after each successful run, so queries never block or break a run.",
 )
-def analyst_copy(warehouse: Warehouse) -> MaterializeResult:
-    size = publish_analyst_copy(warehouse, warehouse.analyst_copy)
-    return MaterializeResult(metadata={"path": MetadataValue.path(str(warehouse.analyst_copy)), "bytes": size})
+def analyst_copy(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    """The month is published by then (the county workbooks are swapped in): a copy that cannot
+    be written is said as an error in the log and the metadata (`replaced`: false), not as a
+    month that was not published."""
+    try:
+        size = publish_analyst_copy(warehouse, warehouse.analyst_copy)
+    except AnalystCopyError as exc:
+        context.log.error(f"{exc.strerror}; the month's workbooks are published")
+        return MaterializeResult(
+            metadata={
+                "path": MetadataValue.path(str(warehouse.analyst_copy)),
+                "replaced": False,
+                "error": str(exc.strerror),
+            }
+        )
+    return MaterializeResult(
+        metadata={"path": MetadataValue.path(str(warehouse.analyst_copy)), "bytes": size, "replaced": True}
+    )

@@ -38,6 +38,50 @@ class WarehouseBusyError(RuntimeError):
     """Another run held the warehouse for longer than this run would wait."""
 
 
+class WarehouseFileError(RuntimeError):
+    """The warehouse file exists but is not a whole DuckDB database (zero bytes, truncated by a
+    disk that filled or a copy that stopped, or another kind of file)."""
+
+
+# DuckDB's file: three 4 KiB headers, then its blocks
+DUCKDB_HEADER_BYTES = 3 * 4096
+
+
+def check_warehouse_file(path: Path) -> None:
+    """Raise WarehouseFileError, naming the file and what to do, when `path` exists but is not
+    a whole DuckDB database; a missing file is a new warehouse, and a file held by another
+    process is checked by the run once it holds it. Cheap: the header and the block count."""
+    path = Path(path)
+    if not path.exists():
+        return
+    size = path.stat().st_size
+    advice = (
+        "nothing was run; restore it from a backup (or the analysts' copy "
+        f"{path.parent / 'analyst' / path.name}), or move it away to start a new warehouse"
+    )
+    if size == 0:
+        raise WarehouseFileError(f"warehouse {path} is empty (0 bytes), not a DuckDB database: {advice}")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            return
+        first = str(exc).strip().splitlines()[0][:200]
+        raise WarehouseFileError(f"warehouse {path} ({size:,} bytes) cannot be opened ({first}): {advice}") from exc
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0][:200]
+        raise WarehouseFileError(f"warehouse {path} ({size:,} bytes) cannot be opened ({first}): {advice}") from exc
+    try:
+        block_size, blocks = con.execute("SELECT block_size, total_blocks FROM pragma_database_size()").fetchall()[0]
+    finally:
+        con.close()
+    expected = DUCKDB_HEADER_BYTES + int(blocks) * int(block_size)
+    if size < expected:
+        raise WarehouseFileError(
+            f"warehouse {path} is truncated: {size:,} bytes of the {expected:,} its header names: {advice}"
+        )
+
+
 def rebase_drift_from_env() -> float:
     """LINFEN_REBASE_DRIFT, a share between 0 and 1 (default: LinkageConfig.rebase_drift)."""
     text = os.environ.get("LINFEN_REBASE_DRIFT", "")
@@ -82,6 +126,15 @@ class MonitoringSettings(ConfigurableResource):
     @property
     def landing(self) -> Path:
         return Path(self.landing_dir)
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[MonitoringSettings]:
+        """Hold the output folder for the run, as the warehouse resource holds the warehouse:
+        two runs on two warehouses with one output folder run one after the other instead of
+        publishing over each other (issue 32)."""
+        wait = Warehouse.model_fields["lock_wait_seconds"].default
+        with hold_lock(self.output.with_name(self.output.name + ".lock"), self.output, wait, context.log):
+            yield self
 
     @property
     def output(self) -> Path:
@@ -184,6 +237,7 @@ class Warehouse(DuckDBResource):
         """Hold the warehouse for the run (the in-process executor initialises resources
         once per run): a concurrent run on the same file waits here, then runs."""
         with hold_warehouse(self.path, self.lock_wait_seconds, context.log):
+            check_warehouse_file(self.path)  # a zero-byte or truncated file: said, naming it
             month = context.dagster_run.tags.get("dagster/partition") if context.dagster_run else None
             if month and self.path.exists():
                 with self.get_connection() as con:
@@ -194,8 +248,15 @@ class Warehouse(DuckDBResource):
 @contextmanager
 def hold_warehouse(path: Path, wait_seconds: float, log=None) -> Iterator[None]:
     """An exclusive lock on `<warehouse>.lock`, waited for up to `wait_seconds`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = path.with_name(path.name + ".lock")
+    with hold_lock(path.with_name(path.name + ".lock"), path, wait_seconds, log):
+        yield
+
+
+@contextmanager
+def hold_lock(lock_path: Path, held: Path, wait_seconds: float, log=None) -> Iterator[None]:
+    """An exclusive lock on `lock_path` for `held` (a warehouse, an output folder), waited for
+    up to `wait_seconds`."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+") as handle:
         deadline = time.monotonic() + wait_seconds
         announced = False
@@ -205,11 +266,11 @@ def hold_warehouse(path: Path, wait_seconds: float, log=None) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if not announced and log is not None:
-                    log.info(f"another run holds {path.name}; waiting for it to finish")
+                    log.info(f"another run holds {held.name}; waiting for it to finish")
                     announced = True
                 if time.monotonic() > deadline:
                     raise WarehouseBusyError(
-                        f"{path} stayed locked by another run for {wait_seconds:.0f} s; nothing was written by this run"
+                        f"{held} stayed locked by another run for {wait_seconds:.0f} s; nothing was written by this run"
                     ) from None
                 time.sleep(0.5)
         try:
