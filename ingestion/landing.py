@@ -75,18 +75,32 @@ def delivered_names(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
 
 
+# The counties' returned workbooks come in this subfolder of the month (ingestion.feedback).
+FEEDBACK_FOLDER = "county_feedback"
+
+
+def watched_files(folder: Path) -> dict[str, Path]:
+    """What a month's run reads, by name: the month folder's files, and the returned workbooks
+    in its `county_feedback/` as `county_feedback/<name>` (a returned workbook starts a run too)."""
+    files = {p.name: p for p in delivered_names(folder)}
+    feedback = folder / FEEDBACK_FOLDER
+    if feedback.is_dir() and not feedback.is_symlink():
+        files |= {f"{FEEDBACK_FOLDER}/{p.name}": p for p in delivered_names(feedback)}
+    return files
+
+
 def scan_month(folder: Path, known: dict[str, FileState] | None = None) -> dict[str, FileState]:
-    """Name -> state of every file in a month folder, reusing a known digest when neither the
-    size nor the modification time changed."""
+    """Name -> state of every file in a month folder and its `county_feedback/`, reusing a
+    known digest when neither the size nor the modification time changed."""
     known = known or {}
     states = {}
-    for path in delivered_names(folder):
+    for name, path in watched_files(folder).items():
         stat = path.stat()
-        before = known.get(path.name)
+        before = known.get(name)
         if before and before.size == stat.st_size and before.mtime_ns == stat.st_mtime_ns:
-            states[path.name] = before
+            states[name] = before
         else:
-            states[path.name] = FileState(stat.st_size, stat.st_mtime_ns, file_digest(path))
+            states[name] = FileState(stat.st_size, stat.st_mtime_ns, file_digest(path))
     return states
 
 

@@ -1,6 +1,7 @@
 """Runs that start by themselves: a sensor on the landing root requests a month's run when its
-folder is complete and quiet, and a rerun when a file is re-delivered with new content; a
-monthly schedule runs the previous month with whatever has arrived."""
+folder is complete and quiet, and a rerun when a file is re-delivered with new content or a
+county returns a workbook (`<month>/county_feedback/`); a monthly schedule runs the previous
+month with whatever has arrived."""
 
 from __future__ import annotations
 
@@ -117,7 +118,8 @@ def landing_sensor(job, landing_root: Path, config: ServiceConfig):
         minimum_interval_seconds=config.sensor_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
         description=f"Watches {landing_root}: requests a month's run when its folder holds the required feeds "
-        f"and nothing changed for {config.quiet_seconds} s, and a rerun when a file comes again with new content.",
+        f"and nothing changed for {config.quiet_seconds} s, and a rerun when a file comes again with new content "
+        "or a county returns a workbook into the month's county_feedback/.",
     )
     def _sensor(context: SensorEvaluationContext) -> SensorResult:
         cursor = json.loads(context.cursor) if context.cursor else {}
