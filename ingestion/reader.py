@@ -198,11 +198,16 @@ def _csv_rows(path: Path, limits: ReadLimits) -> tuple[str, Iterator[list[str]]]
     return encoding, rows()
 
 
-def check_xlsx_expansion(path: Path, limits: ReadLimits) -> None:
-    """Turn away a workbook whose worksheets unpack to far more than a worksheet export does."""
+def check_xlsx_expansion(
+    path: Path, limits: ReadLimits, source: object = None, parts: tuple[str, ...] = ("xl/worksheets/",)
+) -> None:
+    """Turn away a workbook whose worksheets unpack to far more than a worksheet export does.
+    `source` is an open binary file of `path` when the caller opened it itself (a returned
+    workbook is opened once, as a regular file); `parts` are the zip entries weighed (by name
+    prefix)."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            entries = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/")]
+        with zipfile.ZipFile(source if source is not None else path) as archive:
+            entries = [i for i in archive.infolist() if i.filename.startswith(parts)]
     except (zipfile.BadZipFile, OSError):
         return  # not a zip at all: the workbook reader names it unreadable
     unpacked = sum(i.file_size for i in entries)

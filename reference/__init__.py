@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -71,9 +72,75 @@ def mask_id(id_number: str | None) -> str:
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
-# 15 or 18 ID characters in a row inside any text (an ID number that escaped masking)
-ID_SHAPED_PATTERN = r"(?<![0-9])[0-9]{6}(?:[0-9]{9}|[0-9]{11}[0-9Xx])(?![0-9Xx])"
+def _fold_table() -> dict[int, str]:
+    """Characters folded for finding ID numbers, one for one (so a match in the folded text is a
+    match at the same place in the text): every Unicode decimal digit (full-width １, ٣ …) and
+    what NFKC makes a digit or X of, to that ASCII character; every space (NBSP, the
+    ideographic space U+3000, tabs, line breaks) and zero-width character to a space; every dash
+    (－, ‐, –) to a hyphen."""
+    table: dict[int, str] = {}
+    for code in (*range(0x80, 0x10000), *range(0x1D7CE, 0x1D800)):
+        char = chr(code)
+        category = unicodedata.category(char)
+        folded = unicodedata.normalize("NFKC", char)
+        if category == "Nd":
+            table[code] = str(unicodedata.decimal(char))
+        elif len(folded) == 1 and folded in "0123456789Xx":
+            table[code] = folded
+        elif category in ("Zs", "Zl", "Zp") or char in "\u200b\u200c\u200d\u2060\ufeff\u00ad":
+            table[code] = " "
+        elif category == "Pd":
+            table[code] = "-"
+    for char in "\t\n\r\v\f":
+        table[ord(char)] = " "
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold_text(text: str) -> str:
+    """Text as the ID-number rule reads it (Unicode-normalised digits, spaces and dashes; same
+    length, so positions carry over)."""
+    return text.translate(_FOLD)
+
+
+def _id_pattern() -> str:
+    """15 or 18 ID characters in a row, or an 18-character ID typed with spaces or dashes
+    between its digits (`141002 19800101 1234`): for the spaced form the digits must read as an
+    area code and a birth date (19xx/20xx, month 0x/1x, day 0x–3x), so that two amounts side by
+    side are not taken for an ID. Matched on fold_text's output."""
+    digit, separator = "[0-9]", "[ -]{0,2}"
+    compact = f"{digit}{{6}}(?:{digit}{{9}}|{digit}{{11}}[0-9Xx])"
+    positions = ["[1-9]", *[digit] * 5, "[12]", "[09]", digit, digit, "[01]", digit, "[0-3]", *[digit] * 4, "[0-9Xx]"]
+    return f"(?<![0-9])(?:{compact}|{separator.join(positions)})(?![0-9Xx])"
+
+
+# An ID number in any text (one that escaped masking), on fold_text's output; on plain ASCII text
+# it needs no folding.
+ID_SHAPED_PATTERN = _id_pattern()
 _ID_SHAPED = re.compile(ID_SHAPED_PATTERN)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def is_checksum_valid_id(value: str) -> bool:
+    """An 18-character ID number whose last character is the GB 11643 check character."""
+    if not re.fullmatch(r"[0-9]{17}[0-9Xx]", value):
+        return False
+    return "10X98765432"[sum(int(c) * w for c, w in zip(value, _ID_WEIGHTS, strict=False)) % 11] == value[-1].upper()
+
+
+def id_shapes(text: str, household_number: bool = False) -> list[tuple[int, int, str]]:
+    """(start, end, the ID's characters) of every ID number in the text, by the one rule every
+    published text is masked and checked by. In a 户编号 only a checksum-valid 18-character ID
+    counts: a rural 户编码 has 15 digits, a roster's 户编号 14."""
+    found = []
+    for match in _ID_SHAPED.finditer(fold_text(text)):
+        characters = re.sub(r"[ -]", "", match.group(0)).upper()
+        if household_number and not is_checksum_valid_id(characters):
+            continue
+        found.append((match.start(), match.end(), characters))
+    return found
 
 
 def mask_phone(phone: str | None) -> str:
@@ -83,10 +150,14 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
 
 
-def mask_id_shapes(text: str) -> str:
-    """Mask every ID-shaped run (15 or 18 characters) in free text: a column shifted by one
-    can put an ID number where a name or a code is expected."""
-    return _ID_SHAPED.sub(lambda m: mask_id(m.group(0)), text)
+def mask_id_shapes(text: str, household_number: bool = False) -> str:
+    """Mask every ID number in free text (a column shifted by one can put an ID number where a
+    name or a code is expected; staff type one, in full-width digits or spaced, into 处置人):
+    its first 6 and last 4 characters shown, in ASCII."""
+    found = id_shapes(text, household_number)
+    for start, end, characters in reversed(found):
+        text = text[:start] + mask_id(characters) + text[end:]
+    return text
 
 
 def rule_threshold(name: str) -> float:
