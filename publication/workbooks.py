@@ -18,7 +18,7 @@ import xlsxwriter
 from expectations.suites import published_text_suite, published_workbooks_suite
 from expectations.validate import validate_frame
 from ingestion.feedback import DISPOSAL_STATUSES
-from reference import NO_VALID_ID, counties, mask_id, mask_id_shapes, table_exists
+from reference import NO_VALID_ID, counties, fold_text, id_shapes, mask_id, mask_id_shapes, table_exists
 
 OVERDUE_MARK = "（已逾期）"
 ALERT_COLUMNS = [
@@ -85,10 +85,15 @@ def alert_counties(alert: dict) -> list[str]:
 
 
 def to_workbook_row(alert: dict) -> list:
-    """The alert as the county sees it: the ID masked, and any ID-shaped text in the other
-    values (evidence quoting a delivered value) masked too."""
-    household = ALERT_COLUMNS.index("户编号")  # a roster's own number, whatever its length
-    return [mask_id_shapes(v) if isinstance(v, str) and i != household else v for i, v in enumerate(_row_values(alert))]
+    """The alert as the county sees it: the ID masked, and any ID number in the other values
+    (evidence quoting a delivered value, what the county typed into 处置人 shown in 已反馈处置,
+    in full-width digits or spaced) masked too; in 户编号 a household number stays (a rural
+    户编码 has 15 digits) but a head's ID number used as the household's is masked."""
+    household = ALERT_COLUMNS.index("户编号")
+    return [
+        mask_id_shapes(v, household_number=i == household) if isinstance(v, str) else v
+        for i, v in enumerate(_row_values(alert))
+    ]
 
 
 def _row_values(alert: dict) -> list:
@@ -266,12 +271,15 @@ def write_problems_sheet(workbook: xlsxwriter.Workbook, problems: list[tuple], h
     sheet.set_column(3, 3, 50)
 
 
-def feedback_problems(con: duckdb.DuckDBPyConnection, month: str, county_code: str) -> list[tuple]:
+def feedback_problems(con: duckdb.DuckDBPyConnection, month: str, county_code: str | None) -> list[tuple]:
+    """The month's problems of the county's returned workbooks; `None`: those of no county (a
+    file whose name and rows name none), for the city's workbook."""
     if not table_exists(con, "raw", "feedback_problems"):
         return []
     return con.execute(
         "SELECT source_file, source_row, alert_id, reason FROM raw.feedback_problems "
-        "WHERE received_month = ? AND county_code = ? ORDER BY source_file, source_row",
+        "WHERE received_month = ? AND county_code IS NOT DISTINCT FROM ? "
+        "ORDER BY source_file, source_row NULLS LAST, reason",
         [month, county_code],
     ).fetchall()
 
@@ -302,12 +310,21 @@ class PublicationGateError(Exception):
     """The workbooks about to be published broke the gate; nothing was published."""
 
 
-def sheet_text(reader: fastexcel.ExcelReader, name: str) -> list[str]:
-    """Every text cell of a sheet but the 户编号 column (a roster's own number, whatever its length)."""
+def sheet_text(reader: fastexcel.ExcelReader, name: str) -> tuple[list[str], list[str]]:
+    """Every text cell of a sheet, and apart the cells of its 户编号 column (a household number,
+    checked by the rule for household numbers)."""
     frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
-    if frame.height:
-        frame = frame.select([c for c in frame.columns if frame[c][0] != "户编号"])
-    return [v for c in frame.columns for v in frame[c].drop_nulls().to_list()]
+    household = [c for c in frame.columns if frame.height and frame[c][0] == "户编号"]
+    cells = [v for c in frame.columns if c not in household for v in frame[c].drop_nulls().to_list()]
+    return cells, [v for c in household for v in frame[c].drop_nulls().to_list()[1:]]
+
+
+def text_frame(cells: list[str], household_numbers: list[str]) -> pd.DataFrame:
+    """The publication text gate's frame: every cell folded as the ID-number rule reads it
+    (full-width digits, NBSP, ideographic spaces), and per 户编号 whether it is an ID number."""
+    column = [fold_text(v) for v in cells] + [None] * len(household_numbers)
+    flags = [None] * len(cells) + [bool(id_shapes(v, household_number=True)) for v in household_numbers]
+    return pd.DataFrame({"cell": column, "household_number_is_id": flags}, dtype="object")
 
 
 def check_staged_workbooks(
@@ -316,7 +333,7 @@ def check_staged_workbooks(
     """Read the staged workbooks back and validate them with GX before anyone receives them:
     every ID number masked, every row in the file of its own county, and no ID-shaped text in
     any cell of any sheet (a shifted column can put an ID number into a quoted value)."""
-    rows, cells = [], []
+    rows, cells, households = [], [], []
     for path in sorted(staging.glob("*.xlsx")):
         reader = fastexcel.read_excel(str(path))
         sheet = reader.load_sheet("预警明细", dtypes="string").to_polars()
@@ -324,17 +341,17 @@ def check_staged_workbooks(
             routed = counties_of_alert.get(alert_id) or [None]
             county = path.name[:6] if path.name[:6] in routed else routed[0]
             rows.append((path.name[:6], alert_id, county, shown or ""))
-        cells += [v for c in sheet.columns if c != "户编号" for v in sheet[c].drop_nulls().to_list()]
-        for name in reader.sheet_names:
-            if name != "预警明细":  # the summary, the report back on returned rows
-                cells += sheet_text(reader, name)
+        for name in reader.sheet_names:  # the alerts, the summary, the report back on returned rows
+            text, numbers = sheet_text(reader, name)
+            cells, households = cells + text, households + numbers
     for path in other_workbooks:  # the department and city workbooks: text only
         reader = fastexcel.read_excel(str(path))
         for name in reader.sheet_names:
-            cells += sheet_text(reader, name)
+            text, numbers = sheet_text(reader, name)
+            cells, households = cells + text, households + numbers
     frame = pd.DataFrame(rows, columns=["file_county_code", "alert_id", "alert_county_code", "id_number_shown"])
     summary = validate_frame(frame, published_workbooks_suite(), "county_workbooks")
-    text = validate_frame(pd.DataFrame({"cell": cells}, dtype="object"), published_text_suite(), "workbook_text")
+    text = validate_frame(text_frame(cells, households), published_text_suite(), "workbook_text")
     if not text.success:
         summary.success, summary.failed = False, summary.failed + text.failed
     if not summary.success:
