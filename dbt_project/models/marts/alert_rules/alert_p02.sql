@@ -1,12 +1,15 @@
 -- One row per tekun, dibao or marginal person with an inpatient settlement in the look-back
 -- window (or delivered this month) that left them paying out of pocket with no 医疗救助 (rule P02).
+-- Only a stay whose 个人自付 is above the 医疗救助 起付标准 (threshold
+-- p02_medical_assistance_deductible_yuan, per stay) raises: at or below it 医疗救助 pays nothing
+-- and there is nothing for 医保局 to put right (issue 25, item 5).
 with settlements as (
     select records.person_key, settlement.*
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
     where settlement.visit_type = '住院'
         and {{ event_in_window('settlement.settlement_date', 'settlement.delivery_month', 'p02_settlement_lookback_days') }}
-        and settlement.out_of_pocket > 0
+        and settlement.out_of_pocket > {{ threshold('p02_medical_assistance_deductible_yuan') }}
         and settlement.medical_assistance_paid = 0
 )
 
