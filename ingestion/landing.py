@@ -85,7 +85,8 @@ def watched_files(folder: Path) -> dict[str, Path]:
     files = {p.name: p for p in delivered_names(folder)}
     feedback = folder / FEEDBACK_FOLDER
     if feedback.is_dir() and not feedback.is_symlink():
-        files |= {f"{FEEDBACK_FOLDER}/{p.name}": p for p in delivered_names(feedback)}
+        # regular files only, as ingestion.feedback reads them (a symlink is never opened)
+        files |= {f"{FEEDBACK_FOLDER}/{p.name}": p for p in delivered_names(feedback) if not p.is_symlink()}
     return files
 
 
