@@ -1,5 +1,6 @@
 -- One row per 低保 unit (an active roster household; a 单人保 member is a unit alone) whose living
--- members' pensions (on lines not 终止参保) plus contribution bases (on lines 参保缴费) exceed the
+-- members' pensions (on lines not 终止参保, or 终止参保 on retirement: int_person_hrss_incomes) plus
+-- contribution bases (on lines 参保缴费) exceed the
 -- configured multiple of the standard times the covered members (rule S03). Subject: the unit's
 -- head, or a living member when the head has died.
 with units as (
