@@ -149,11 +149,12 @@ class _ProblemLog:
         self.more: Counter = Counter()
         self._listed: Counter = Counter()
 
-    def add(self, problem: dict) -> None:
-        key = (problem["source_file"], problem["county_code"], _reason_key(problem["reason"]))
+    def add(self, month: str, county: str | None, file: str, row: int | None, alert_id: str | None, reason: str):
+        """One problem (the row built only when it is listed: a million rows cost a count each)."""
+        key = (file, county, _reason_key(reason))
         if self._listed[key] < self.cap:
             self._listed[key] += 1
-            self.rows.append(problem)
+            self.rows.append(_problem(month, county, file, row, alert_id, reason))
         else:
             self.more[key] += 1
 
@@ -539,11 +540,11 @@ class _Disposals:
                     f"{CONFLICT}（{w['disposal_date'].isoformat()}）：本行未采用，"
                     f"采用的是《{_shown(w['source_file'])}》第{w['source_row']}行的“{w['disposal_status']}”，因为{why}"
                 )
-                problems.add(_problem(month, d["county_code"], d["source_file"], d["source_row"], alert_id, reason))
+                problems.add(month, d["county_code"], d["source_file"], d["source_row"], alert_id, reason)
             for (more_alert, file, county), count in self.more.items():
                 if more_alert == alert_id:
                     for _ in range(count):
-                        problems.add(_problem(month, county, file, None, alert_id, f"{CONFLICT}：本行未采用"))
+                        problems.add(month, county, file, None, alert_id, f"{CONFLICT}：本行未采用")
         return applied
 
 
@@ -579,7 +580,7 @@ def _read_file(
             rows_read += 1
             disposal, reason = check_row(row, county, alerts.get(row.alert_id), month)
             if reason:
-                problems.add(_problem(month, county, path.name, row.source_row, row.alert_id, reason))
+                problems.add(month, county, path.name, row.source_row, row.alert_id, reason)
                 continue
             disposal.update(received_month=month, county_code=county, source_file=path.name, source_row=row.source_row)
             disposals.offer(_Offer(disposal, saved))
