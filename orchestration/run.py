@@ -29,7 +29,13 @@ from ingestion.landing import delivered_names, feed_of
 from orchestration.definitions import MONTHLY_JOB, build_definitions
 from orchestration.partitions import MonthError, MonthOrderError, check_month_order, parse_month
 from orchestration.quality_checks import RULE_CHECK_PREFIX
-from orchestration.resources import MonitoringSettings, Warehouse, rebase_drift_from_env
+from orchestration.resources import (
+    MonitoringSettings,
+    Warehouse,
+    WarehouseFileError,
+    check_warehouse_file,
+    rebase_drift_from_env,
+)
 
 
 class ArgumentProblem(ValueError):
@@ -129,6 +135,7 @@ class RunSummary:
     published: dict = field(default_factory=dict)
     unread_files: list[str] = field(default_factory=list)
     held_back_rules: dict[str, str] = field(default_factory=dict)  # rule -> why (the gate's or a feed's)
+    analyst_copy: dict = field(default_factory=dict)  # the analyst copy's materialization metadata
 
     def feed_lines(self) -> list[str]:
         lines = [
@@ -191,6 +198,8 @@ def summarise(result) -> RunSummary:
                 summary.feeds[key[-1]] = metadata
             elif key == ["publication", "county_workbooks"]:
                 summary.published = metadata
+            elif key == ["publication", "analyst_copy"]:
+                summary.analyst_copy = metadata
             elif key == ["raw", "load_log"]:
                 summary.unread_files = list(metadata.get("unread_files") or [])
         elif event.event_type == DagsterEventType.STEP_SKIPPED:
@@ -255,9 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     landing = Path(args.landing).resolve()
     try:
         preflight(landing, args.month)
+        check_warehouse_file(Path(args.warehouse).resolve())
         check_order_before_running(Path(args.warehouse).resolve(), args.month)
         rebase_drift = rebase_drift_from_env()
-    except (ArgumentProblem, ValueError) as exc:
+    except (ArgumentProblem, WarehouseFileError, ValueError) as exc:
         print(f"ERROR nothing ran: {exc}", file=sys.stderr)
         return 2
     settings = MonitoringSettings(
@@ -302,7 +312,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{loaded} of {len(summary.feeds)} feeds delivered{held}"
     )
     print(f"warehouse:        {warehouse.path}")
-    print(f"analyst copy:     {warehouse.analyst_copy} (open read-only; replaced after each run)")
+    if summary.analyst_copy.get("replaced", True):
+        print(f"analyst copy:     {warehouse.analyst_copy} (open read-only; replaced after each run)")
+    else:
+        why = summary.analyst_copy.get("error") or "see the run log"
+        print(f"WARNING analyst copy NOT replaced ({why}); the previous copy stays", file=sys.stderr)
     print(f"county workbooks: {settings.output / args.month}")
     print(
         f"linkage review:   {warehouse.linkage_review_csv(args.month)} "

@@ -54,8 +54,9 @@ evaluated as (
 judged as (
     select
         *,
-        -- overdue: past the due date of the episode and no disposal came back (无法联系 counts as none)
-        not is_resolved and not coalesce(is_closed, false)
+        -- overdue: past the due date of the episode and no disposal came back (无法联系 counts as none);
+        -- never while paused: the city held the rule back, the county was given nothing to act on
+        not is_resolved and not coalesce(is_closed, false) and not coalesce(is_paused, false)
         and due_date < {{ publication_date() }}
         and (not disposed_this_episode or disposal_status = '无法联系') as is_overdue
     from evaluated
