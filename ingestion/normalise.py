@@ -5,7 +5,6 @@ look like"). Each takes the delivered text and returns the warehouse form, or ra
 
 from __future__ import annotations
 
-import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,11 +15,9 @@ from functools import lru_cache
 
 import polars as pl
 
-from reference import county_lookup, mask_id, mask_id_shapes
+from reference import ID_CHECK_CHARS, ID_WEIGHTS, county_lookup, id_check_char, mask_id, mask_id_shapes
 
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_CHARS = "10X98765432"
 _EXCEL_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d{1,2}$")
 _WHITESPACE = re.compile(r"\s+")
 # Characters that show as nothing (zero-width space and joiners, direction marks, word joiner,
@@ -63,13 +60,6 @@ class NormalisedId:
 EARLIEST_DATE = date(1900, 1, 1)  # feeds.md dates before 1900 are errors
 # Birth dates an ID number may state: older ones are typos, later ones not yet issued.
 EARLIEST_BIRTH, LATEST_BIRTH = date(1890, 1, 1), date(2030, 12, 31)
-
-
-def id_check_char(first17: str) -> str:
-    if len(first17) != 17:
-        raise ValueError(f"17 digits expected, got {len(first17)}")
-    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
-    return _ID_CHECK_CHARS[total % 11]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -291,9 +281,9 @@ def normalise_ids(delivered: pl.Series) -> pl.DataFrame:
     clean = frame.filter(upper.str.contains(_CLEAN_ID).fill_null(False)).with_columns(upper.alias("cleaned"))
     born = pl.col("cleaned").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     total = pl.sum_horizontal(
-        pl.col("cleaned").str.slice(i, 1).cast(pl.Int32) * weight for i, weight in enumerate(_ID_WEIGHTS)
+        pl.col("cleaned").str.slice(i, 1).cast(pl.Int32) * weight for i, weight in enumerate(ID_WEIGHTS)
     )
-    check = pl.lit(list(_ID_CHECK_CHARS), dtype=pl.List(pl.String)).list.get(total % 11)
+    check = pl.lit(list(ID_CHECK_CHARS), dtype=pl.List(pl.String)).list.get(total % 11)
     status = (
         pl.when(born.is_null() | (born < EARLIEST_BIRTH) | (born > LATEST_BIRTH))
         .then(pl.lit(str(IdStatus.BIRTH_DATE_INVALID)))

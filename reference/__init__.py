@@ -120,14 +120,23 @@ def _id_pattern() -> str:
 # it needs no folding.
 ID_SHAPED_PATTERN = _id_pattern()
 _ID_SHAPED = re.compile(ID_SHAPED_PATTERN)
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# GB 11643-1999: the check character of an 18-character citizen ID number
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+
+
+def id_check_char(first17: str) -> str:
+    """The check character the first 17 digits of an ID number call for."""
+    if len(first17) != 17:
+        raise ValueError(f"17 digits expected, got {len(first17)}")
+    return ID_CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def is_checksum_valid_id(value: str) -> bool:
     """An 18-character ID number whose last character is the GB 11643 check character."""
     if not re.fullmatch(r"[0-9]{17}[0-9Xx]", value):
         return False
-    return "10X98765432"[sum(int(c) * w for c, w in zip(value, _ID_WEIGHTS, strict=False)) % 11] == value[-1].upper()
+    return id_check_char(value[:17]) == value[-1].upper()
 
 
 def id_shapes(text: str, household_number: bool = False) -> list[tuple[int, int, str]]:
