@@ -19,7 +19,7 @@ export LINFEN_LANDING := $(CURDIR)/$(DEMO_DIR)/landing
 export LINFEN_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
 export LINFEN_OUTPUT := $(CURDIR)/$(OUTPUT)
 
-.PHONY: install demo test bench evaluate dev train lint
+.PHONY: install demo test bench soak evaluate dev train lint
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.pipeline --people $(SIZE) --months $(or $(MONTHS),1) $(if $(BASELINE),--baseline) $(if $(ENGINES),--engines $(ENGINES))
+
+# a year of months into one warehouse, with a year's delivery faults and county returns
+soak: $(INSTALLED)
+	$(BIN)/python -m bench.soak --people $(SIZE) --months $(or $(MONTHS),12)
 
 NOISE ?= 1
 SEEDS ?= 7,11
