@@ -50,8 +50,12 @@ PROFILES ?= default,stress
 evaluate: $(INSTALLED)
 	$(BIN)/python -m bench.linkage_eval --people $(SIZE) --noise $(NOISE) --seeds $(SEEDS) --profiles $(PROFILES)
 
+# the Dagster UI on the demo's folders; the sensor and schedule start off (LINFEN_AUTOMATION=on
+# switches them on, as a deployment does)
+DEV_PORT ?= 3000
 dev: $(INSTALLED)
-	$(BIN)/dagster dev
+	@echo "Dagster UI: http://127.0.0.1:$(DEV_PORT)  (sensor and schedule: $(if $(filter on,$(LINFEN_AUTOMATION)),ON,off; LINFEN_AUTOMATION=on make dev switches them on)); Ctrl-C stops it"
+	exec $(BIN)/dagster dev -h 127.0.0.1 -p $(DEV_PORT)
 
 train: $(INSTALLED)
 	$(BIN)/python -m linkage.train --warehouse $(WAREHOUSE)

@@ -64,11 +64,14 @@ def tree_rss_mb(root: int) -> float:
     return total
 
 
-def measured(command: list[str], env: dict | None = None) -> tuple[float, list[tuple[float, float]], int]:
-    """Run a command; (seconds, [(time, tree RSS MB)], exit code)."""
+def measured(
+    command: list[str], env: dict | None = None, log: Path | None = None
+) -> tuple[float, list[tuple[float, float]], int]:
+    """Run a command (its output to `log` when given); (seconds, [(time, tree RSS MB)], exit code)."""
     samples: list[tuple[float, float]] = []
     started = time.time()
-    process = subprocess.Popen(command, env=env)
+    output = open(log, "w", encoding="utf-8") if log else None  # noqa: SIM115 - closed below
+    process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
     done = threading.Event()
 
     def sample() -> None:
@@ -81,6 +84,8 @@ def measured(command: list[str], env: dict | None = None) -> tuple[float, list[t
     code = process.wait()
     done.set()
     sampler.join()
+    if output:
+        output.close()
     return time.time() - started, samples, code
 
 

@@ -158,7 +158,11 @@ def run_one(python: str, landing: Path, warehouse: Path, out: Path, month: str, 
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # ephemeral instance
     command = [python, "-m", "orchestration.run", "--landing", str(landing), "--month", month,
                "--warehouse", str(warehouse), "--out", str(out)]  # fmt: skip
-    seconds, samples, code = measured(command, env)
+    log = out.parent / "soak-logs" / f"{month}{'-' + run if run else ''}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    seconds, samples, code = measured(command, env, log)
+    if code:
+        print(f"  {month}: the monthly command exited {code}; its terminal output: {log}")
     figures = MonthFigures(
         month, run, code == 0, seconds, peak(samples), size_mb(warehouse) if warehouse.exists() else 0
     )

@@ -125,6 +125,28 @@ class FeedbackReport:
     applied: list[dict] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
     problems_not_listed: Counter = field(default_factory=Counter)
+    files_by_county: Counter = field(default_factory=Counter)  # county code (None: unknown) -> files
+    rows_by_county: Counter = field(default_factory=Counter)
+    not_listed_by_county: Counter = field(default_factory=Counter)
+
+    def by_county(self) -> dict[str, dict[str, int]]:
+        """Per county (the file name's; "" when none): files, rows read, disposals applied and
+        rows not applied, for the terminal's feedback line and the metadata."""
+        problems: Counter = (
+            Counter(p["county_code"] for p in self.problems if "未逐行列出" not in p["reason"])
+            + self.not_listed_by_county
+        )
+        applied = Counter(a.get("county_code") for a in self.applied)
+        counties = set(self.files_by_county) | set(problems) | set(applied)
+        return {
+            county or "": {
+                "files": self.files_by_county[county],
+                "rows": self.rows_by_county[county],
+                "applied": applied[county],
+                "problems": problems[county],
+            }
+            for county in sorted(counties, key=lambda c: c or "")
+        }
 
     @property
     def problems_by_reason(self) -> dict[str, int]:
@@ -598,6 +620,7 @@ def read_feedback(
     problems: list[dict] = []
     for path in feedback_entries(landing_dir, month):
         county = county_in_name(path.name)
+        report.files_by_county[county] += 1
         if reason := why_not_read(path):
             report.files_not_read.append(_shown(path.name))
             problems.append(_problem(month, county, path.name, None, None, reason))
@@ -612,15 +635,18 @@ def read_feedback(
             problems.append(_problem(month, county, path.name, None, None, f"文件无法读取：{type(exc).__name__}"))
             continue
         report.rows_read += rows_read
+        report.rows_by_county[county] += rows_read
         disposals.merge(mine)
         problems += log.listed(month)
-        for (_, _, key), count in log.more.items():
+        for (_, file_county, key), count in log.more.items():
             report.problems_not_listed[key] += count
+            report.not_listed_by_county[file_county] += count
     conflicts = _ProblemLog(limits.problems_per_reason)
     report.applied = disposals.resolve(month, conflicts)
     problems += conflicts.listed(month)
-    for (_, _, key), count in conflicts.more.items():
+    for (_, file_county, key), count in conflicts.more.items():
         report.problems_not_listed[key] += count
+        report.not_listed_by_county[file_county] += count
     report.problems = problems
     return report
 

@@ -375,11 +375,17 @@ def county_feedback(context: AssetExecutionContext, settings: MonitoringSettings
         asset_key=["raw", "county_feedback"],
         metadata={
             "files": MetadataValue.json(report.files),
+            "files_not_read": MetadataValue.json(report.files_not_read),
             "rows_read": report.rows_read,
             "disposals_applied": len(report.applied),
+            "by_county": MetadataValue.json(report.by_county()),
         },
     )
     yield MaterializeResult(
         asset_key=["raw", "feedback_problems"],
-        metadata={"rows_not_applied": len(report.problems), "by_reason": MetadataValue.json(report.problems_by_reason)},
+        metadata={
+            "rows_not_applied": sum(report.problems_by_reason.values()),
+            "rows_listed": len(report.problems),
+            "by_reason": MetadataValue.json(report.problems_by_reason),
+        },
     )

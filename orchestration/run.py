@@ -36,6 +36,7 @@ from orchestration.resources import (
     check_warehouse_file,
     rebase_drift_from_env,
 )
+from reference import counties
 
 
 class ArgumentProblem(ValueError):
@@ -136,6 +137,16 @@ class RunSummary:
     unread_files: list[str] = field(default_factory=list)
     held_back_rules: dict[str, str] = field(default_factory=dict)  # rule -> why (the gate's or a feed's)
     analyst_copy: dict = field(default_factory=dict)  # the analyst copy's materialization metadata
+    feedback: dict = field(default_factory=dict)  # county code -> files, rows, applied, problems
+
+    def feedback_lines(self) -> list[str]:
+        """One line per county that returned a workbook (or whose files could not be read)."""
+        names = {code: name for code, name, _ in counties()}
+        return [
+            f"  反馈 {names.get(code, '区县不明（市级工作簿）')}：{n['files']}个文件，{n['rows']}行，"
+            f"采用{n['applied']}，问题{n['problems']}" + (" — 见反馈问题表" if n["problems"] else "")
+            for code, n in sorted(self.feedback.items())
+        ]
 
     def feed_lines(self) -> list[str]:
         lines = [
@@ -200,6 +211,8 @@ def summarise(result) -> RunSummary:
                 summary.published = metadata
             elif key == ["publication", "analyst_copy"]:
                 summary.analyst_copy = metadata
+            elif key == ["raw", "county_feedback"]:
+                summary.feedback = dict(metadata.get("by_county") or {})
             elif key == ["raw", "load_log"]:
                 summary.unread_files = list(metadata.get("unread_files") or [])
         elif event.event_type == DagsterEventType.STEP_SKIPPED:
@@ -289,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.timings:
         write_timings(Path(args.timings), result, summary, instance)
     for line in summary.feed_lines():
+        print(line, file=sys.stderr)
+    for line in summary.feedback_lines():
         print(line, file=sys.stderr)
     for rule, why in sorted(summary.held_back_rules.items()):
         print(

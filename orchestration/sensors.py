@@ -43,6 +43,10 @@ class ServiceConfig:
     schedule_day: int = 10
     schedule_hour: int = 6  # in the partitions' time zone, Asia/Shanghai
     sensor_interval_seconds: int = 60
+    # Whether the sensor and the schedule start switched on. Off unless a deployment says so
+    # (LINFEN_AUTOMATION=on): opening the UI on a demo or a copy of the warehouse must not start
+    # runs that republish months; in the UI they can be switched on by hand.
+    automation_on: bool = False
 
     @classmethod
     def from_env(cls) -> ServiceConfig:
@@ -52,6 +56,7 @@ class ServiceConfig:
             required_feeds=tuple(f.strip() for f in feeds.split(",") if f.strip()) if feeds else default.required_feeds,
             quiet_seconds=int(os.environ.get("LINFEN_QUIET_SECONDS", default.quiet_seconds)),
             schedule_day=int(os.environ.get("LINFEN_SCHEDULE_DAY", default.schedule_day)),
+            automation_on=os.environ.get("LINFEN_AUTOMATION", "off").strip().lower() in ("on", "1", "true", "yes"),
         )
 
 
@@ -116,7 +121,7 @@ def landing_sensor(job, landing_root: Path, config: ServiceConfig):
         job=job,
         name="landing_sensor",
         minimum_interval_seconds=config.sensor_interval_seconds,
-        default_status=DefaultSensorStatus.RUNNING,
+        default_status=DefaultSensorStatus.RUNNING if config.automation_on else DefaultSensorStatus.STOPPED,
         description=f"Watches {landing_root}: requests a month's run when its folder holds the required feeds "
         f"and nothing changed for {config.quiet_seconds} s, and a rerun when a file comes again with new content "
         "or a county returns a workbook into the month's county_feedback/.",
@@ -140,7 +145,7 @@ def monthly_schedule(job, config: ServiceConfig):
         name="monthly_schedule",
         day_of_month=config.schedule_day,
         hour_of_day=config.schedule_hour,
-        default_status=DefaultScheduleStatus.RUNNING,
+        default_status=DefaultScheduleStatus.RUNNING if config.automation_on else DefaultScheduleStatus.STOPPED,
         description=f"Runs the month that ended, on day {config.schedule_day} of the next month at "
         f"{config.schedule_hour}:00 (Asia/Shanghai), with the feeds delivered by then.",
     )

@@ -12,7 +12,14 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-from publication.workbooks import ALERT_COLUMNS, alert_rows, to_workbook_row
+from publication.workbooks import (
+    ALERT_COLUMNS,
+    alert_rows,
+    feedback_problems,
+    month_notes,
+    to_workbook_row,
+    write_problems_sheet,
+)
 from reference import SEEDS_DIR, counties
 
 DEPARTMENT_FOLDER = "部门"
@@ -46,10 +53,14 @@ def _formats(workbook: xlsxwriter.Workbook) -> dict:
     }
 
 
-def write_alert_sheet(workbook: xlsxwriter.Workbook, name: str, alerts: list[dict], formats: dict) -> None:
+def write_alert_sheet(
+    workbook: xlsxwriter.Workbook, name: str, alerts: list[dict], formats: dict, when_empty: str = "本月无预警"
+) -> None:
     """Alerts across counties: the county first, then the county workbook's columns (IDs masked,
-    every value as text)."""
+    every value as text); a sheet with none says so on its first row."""
     sheet = workbook.add_worksheet(name)
+    if not alerts:
+        sheet.write_string(1, 0, when_empty)
     county_names = {code: county for code, county, _ in counties()}
     headers = ["区县", *ALERT_COLUMNS]
     for col, header in enumerate(headers):
@@ -65,29 +76,38 @@ def write_alert_sheet(workbook: xlsxwriter.Workbook, name: str, alerts: list[dic
     sheet.set_column(headers.index("预警依据"), headers.index("预警依据"), 60)
 
 
-def write_department_workbook(path: Path, department: str, month: str, alerts: list[dict]) -> None:
+def write_department_workbook(
+    path: Path, department: str, month: str, alerts: list[dict], notes: list[str] = ()
+) -> None:
+    """A department's alerts across the counties; the summary names the month's notes (feeds
+    turned away, rules held back: their open alerts 暂停)."""
     workbook = xlsxwriter.Workbook(str(path))
     formats = _formats(workbook)
     summary = workbook.add_worksheet("汇总")
     summary.write_string(0, 0, f"{department}低收入人口动态监测预警（{month}，全市）", formats["title"])
     summary.write_string(1, 0, f"推送本部门的预警：{len(alerts)}条" if alerts else "本月无推送本部门的预警")
+    for r, note in enumerate(notes, start=2):
+        summary.write_string(r, 0, note)
+    top = 3 + len(notes)
     names = {code: county for code, county, _ in counties()}
     by_county = Counter(names.get(a["county_code"], "区县不明") for a in alerts)
-    summary.write_string(3, 0, "区县", formats["header"])
-    summary.write_string(3, 1, "条数", formats["header"])
-    for r, (county, count) in enumerate(sorted(by_county.items()), start=4):
+    summary.write_string(top, 0, "区县", formats["header"])
+    summary.write_string(top, 1, "条数", formats["header"])
+    for r, (county, count) in enumerate(sorted(by_county.items()), start=top + 1):
         summary.write_string(r, 0, county)
         summary.write_number(r, 1, count)
     summary.set_column(0, 0, 28)
-    write_alert_sheet(workbook, "预警明细", alerts, formats)
+    write_alert_sheet(workbook, "预警明细", alerts, formats, "本月无推送本部门的预警")
     workbook.close()
 
 
 def county_table(alerts: list[dict]) -> list[list]:
-    """Per county: alerts by type, total, overdue share, disposal share (this episode)."""
+    """Per county, then those of no known county and the city's total: alerts by type (not
+    已解除), total, overdue share, disposal share (this episode)."""
     rows, types = [], alert_types()
-    for code, name, _ in counties():
-        mine = [a for a in alerts if a["county_code"] == code and a["status"] != "已解除"]
+    places = [*counties(), (None, "区县不明", 0), ("*", "全市合计", 0)]
+    for code, name, _ in places:
+        mine = [a for a in alerts if code in ("*", a["county_code"]) and a["status"] != "已解除"]
         by_type = Counter(a["type_code"] for a in mine)
         overdue = sum(1 for a in mine if a["is_overdue"])
         disposed = sum(1 for a in mine if a["disposal_record"] and not a["disposal_record"].startswith("上次"))
@@ -99,36 +119,43 @@ def county_table(alerts: list[dict]) -> list[list]:
     return rows
 
 
-def write_city_workbook(path: Path, month: str, alerts: list[dict]) -> None:
-    """市民政局's overview: counts by county and type (with a chart), by rule and by status,
-    overdue and disposal shares per county; the city's list; the alerts without a county."""
+def write_city_workbook(
+    path: Path, month: str, alerts: list[dict], notes: list[str] = (), problems: list[tuple] = ()
+) -> None:
+    """市民政局's overview: counts by county and type (with a chart; the city's total and the
+    alerts of no known county in the table), by rule and by status, overdue and disposal shares
+    per county; the month's notes (feeds turned away, rules held back); the city's list; the
+    alerts without a county; the returned files that name no county (反馈问题)."""
     workbook = xlsxwriter.Workbook(str(path))
     formats = _formats(workbook)
     summary = workbook.add_worksheet("汇总")
     summary.write_string(0, 0, f"临汾市低收入人口动态监测预警汇总（{month}）", formats["title"])
+    for r, note in enumerate(notes, start=1):
+        summary.write_string(r, 0, note)
+    top = len(notes)
     headers = ["区县", *[f"{t} {name}" for t, name in alert_types()], "合计", "逾期未反馈占比", "已反馈处置占比"]
     for col, header in enumerate(headers):
-        summary.write_string(2, col, header, formats["header"])
+        summary.write_string(top + 2, col, header, formats["header"])
     table = county_table(alerts)
-    for r, row in enumerate(table, start=3):
+    for r, row in enumerate(table, start=top + 3):
         summary.write_string(r, 0, row[0])
         for c, value in enumerate(row[1:], start=1):
             summary.write_number(r, c, value, formats["percent"] if c >= len(headers) - 2 else None)
-    last = 2 + len(table)
+    last = top + len(table)  # the chart leaves out the city's total (the table's last row)
     chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
     for c, (t, name) in enumerate(alert_types(), start=1):
         chart.add_series(
             {
                 "name": f"{t} {name}",
-                "categories": ["汇总", 3, 0, last, 0],
-                "values": ["汇总", 3, c, last, c],
+                "categories": ["汇总", top + 3, 0, last + 1, 0],
+                "values": ["汇总", top + 3, c, last + 1, c],
             }
         )
     chart.set_title({"name": "各区县预警（不含已解除）"})
     chart.set_y_axis({"name": "条数"})
     chart.set_size({"width": 760, "height": 340})
-    summary.insert_chart(last + 2, 0, chart)
-    line = last + 22
+    summary.insert_chart(last + 4, 0, chart)
+    line = last + 24
     for label, key in (("按预警规则", "rule"), ("按状态", "status"), ("按推送部门", "department")):
         summary.write_string(line, 0, label, formats["header"])
         summary.write_string(line, 1, "条数", formats["header"])
@@ -142,8 +169,11 @@ def write_city_workbook(path: Path, month: str, alerts: list[dict]) -> None:
     summary.set_column(1, len(headers) - 1, 14)
     summary.set_landscape()
     summary.fit_to_pages(1, 0)
-    write_alert_sheet(workbook, "市级督办", [a for a in alerts if a["is_for_city"]], formats)
-    write_alert_sheet(workbook, "区县不明", [a for a in alerts if a["county_code"] is None], formats)
+    write_alert_sheet(workbook, "市级督办", [a for a in alerts if a["is_for_city"]], formats, "本月无督办事项")
+    unknown = [a for a in alerts if a["county_code"] is None]
+    write_alert_sheet(workbook, "区县不明", unknown, formats, "本月无区县不明的预警")
+    if problems:
+        write_problems_sheet(workbook, list(problems), formats["header"])
     workbook.close()
 
 
@@ -201,17 +231,18 @@ def write_overviews(con: duckdb.DuckDBPyConnection, month: str, staging: Path) -
     """The department workbooks, the city workbook and the platform files, in their folders of
     the staged month."""
     alerts = alert_rows(con, month)
+    notes = month_notes(con, month)
     written = []
     folder = staging / DEPARTMENT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     for department in departments():
         path = folder / f"{department}_低收入人口监测预警_{month}.xlsx"
-        write_department_workbook(path, department, month, [a for a in alerts if a["department"] == department])
+        write_department_workbook(path, department, month, [a for a in alerts if a["department"] == department], notes)
         written.append(path)
     folder = staging / CITY_FOLDER
     folder.mkdir(exist_ok=True)
     path = folder / f"市民政局_低收入人口监测预警汇总_{month}.xlsx"
-    write_city_workbook(path, month, alerts)
+    write_city_workbook(path, month, alerts, notes, feedback_problems(con, month, None))
     written.append(path)
     folder = staging / PLATFORM_FOLDER
     folder.mkdir(exist_ok=True)

@@ -65,10 +65,16 @@ def alert_rows(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
         """
         SELECT alert_id, alert_type || ' ' || alert_type_name AS alert_type, rule_id || ' ' || rule_name AS rule,
                level, department, township, village, household_number, household_key, subject_name,
-               subject_id_number, category_label, evidence, data_as_of, first_alert_month, status, due_date,
+               subject_id_number, category_label,
+               -- a paused alert says why on its own row: the rule's hold, city-wide or in its county
+               CASE WHEN status = '暂停' THEN '【本月暂停：' || coalesce(city.message, county.message, '规则暂停预警')
+                   || '】' ELSE '' END || evidence AS evidence,
+               data_as_of, first_alert_month, status, due_date,
                is_overdue, disposal_record, is_for_city, alert_type AS type_code, county_code, also_county_codes
-        FROM main.alerts
-        WHERE month = ?
+        FROM main.alerts AS alerts
+        LEFT JOIN main.held_back_rules AS city USING (month, rule_id)
+        LEFT JOIN main.held_back_county_rules AS county USING (month, rule_id, county_code)
+        WHERE alerts.month = ?
         ORDER BY county_code NULLS LAST, township NULLS LAST, village NULLS LAST, household_key, rule_id, alert_id
         """,
         [month],

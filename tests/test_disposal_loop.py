@@ -77,8 +77,9 @@ def test_the_department_and_city_workbooks_add_up_to_the_county_files(july):
     _, con, run = july
     folder = run.output / JULY
 
-    def ids(path, sheet="预警明细"):
-        return fastexcel.read_excel(str(path)).load_sheet(sheet, dtypes="string").to_polars()["预警编号"].to_list()
+    def ids(path, sheet="预警明细"):  # a sheet with no alert says so on its first row, with no 预警编号
+        column = fastexcel.read_excel(str(path)).load_sheet(sheet, dtypes="string").to_polars()["预警编号"]
+        return column.drop_nulls().to_list()
 
     in_counties = {a for path in folder.glob("14*_*.xlsx") for a in ids(path)}
     in_departments = [a for path in (folder / "部门").glob("*.xlsx") for a in ids(path)]
@@ -93,6 +94,9 @@ def test_the_department_and_city_workbooks_add_up_to_the_county_files(july):
     ).fetchall()[0][0]
     assert int(table["合计"].sum()) == open_alerts
     assert set(ids(city, "区县不明")) == unknown
+    total = fastexcel.read_excel(str(city)).load_sheet("汇总", header_row=2).to_polars().row(18, named=True)
+    every_open = con.execute("SELECT count(*) FROM main.alerts WHERE status <> '已解除'").fetchall()[0][0]
+    assert total["区县"] == "全市合计" and int(total["合计"]) == every_open, "the city's total counts 区县不明 too"
 
 
 def test_the_workbook_shows_what_the_county_returned(july):
