@@ -25,7 +25,7 @@ from expectations.rule_gate import (
 )
 from expectations.suites import QualityThresholds
 from orchestration.dbt_settings import BEFORE_LINKAGE, DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
-from orchestration.partitions import MONTHS, dbt_vars, parse_month
+from orchestration.partitions import MONTHS, dbt_vars, months_run, parse_month
 from orchestration.resources import Warehouse
 from publication.log import publication_day
 
@@ -81,10 +81,11 @@ def _prepare(context: AssetExecutionContext, warehouse: Warehouse) -> tuple[Engi
     folders = SparkFolders(warehouse.path)
     with warehouse.get_connection() as con:  # closed before dbt opens the file
         published_on = publication_day(con, parse_month(context.partition_key), date.today())
+        first_month = next(iter(months_run(con)), None)
         if engine.is_spark:
             tables = DbtTables.from_manifest(dbt_project.manifest_path)
             os.environ["LINFEN_LAKE_TABLES"] = ",".join(export_sources(con, folders, tables.sources))
-    return engine, folders, dbt_vars(context.partition_key, published_on)
+    return engine, folders, dbt_vars(context.partition_key, published_on, first_month)
 
 
 def _invoke(context, dbt, warehouse, engine, folders, variables, *options, raise_on_error=True):

@@ -41,10 +41,13 @@ def parse_month(text: str) -> str:
     return text
 
 
-def dbt_vars(partition_key: str, published_on: date | None = None) -> dict[str, str]:
+def dbt_vars(partition_key: str, published_on: date | None = None, first_month: str | None = None) -> dict[str, str]:
     """The dbt project's variables for one month's partition; `published_on` is the day the
-    month's workbooks are published, which due dates count from."""
-    out = {"month": parse_month(partition_key)}
+    month's workbooks are published, which due dates count from; `first_month` the warehouse's
+    first month (its older events are history: macro raisable_when_delivered), the month itself
+    when the warehouse holds none before it."""
+    month = parse_month(partition_key)
+    out = {"month": month, "first_month": min(first_month or month, month)}
     if published_on is not None:
         out["publication_date"] = published_on.isoformat()
     return out

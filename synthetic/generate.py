@@ -112,7 +112,7 @@ def generate_months(
             if id(c["household"]) not in seen:
                 seen.add(id(c["household"]))
                 households.append(c["household"])
-        holding = [c for c in planted if c.holds_at(month, builder.d)]
+        holding = [c for c in planted if c.holds_at(month, builder.d, months[0])]
         results.append(
             _write_month(out_dir, builder, households, events, holding, absences, noise_rng, write_rng, noise, profile)
         )

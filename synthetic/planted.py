@@ -8,8 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from reference import month_end as month_end_of
+from reference import rule_threshold
 from synthetic.events import Events
 from synthetic.population import CityBuilder, Household, Person
+
+# rules whose alert stays open until what it asks for happens (dbt macro emergency_raised)
+URGENT_RULES = {"U01", "U02", "U04"}
 
 
 @dataclass
@@ -23,15 +28,29 @@ class PlantedCase:
     resolved_in: str | None = None  # the month from which the planted deviation is fixed
     delivered_in: str | None = None  # the month whose files carry the planted event
 
-    def holds_at(self, month: str, month_end: date) -> bool:
+    def holds_at(self, month: str, month_end: date, first_month: str | None = None) -> bool:
         """Whether the rule must raise in `month` (domain.md: an event-based rule takes the
-        event dated within its window, never less than the whole month, or delivered that month)."""
+        event dated within its window, never less than the whole month, or delivered that month).
+        An emergency (URGENT_RULES) raised when it was delivered goes on holding until fixed:
+        the window decides only when it is raised (macro emergency_raised); `first_month` is the
+        warehouse's first, whose older events are history."""
         if self.resolved_in is not None and self.resolved_in <= month:
             return False
         if self.window_days is None:
             return True
+        if set(self.rule_ids) & URGENT_RULES:
+            return month >= self.delivered_in and self.raisable_when_delivered(first_month)
         start = min(month_end - timedelta(days=self.window_days - 1), month_end.replace(day=1))
         return self.event_date >= start or month == self.delivered_in
+
+    def raisable_when_delivered(self, first_month: str | None) -> bool:
+        """Within the window of the month it was delivered, or delivered late within the bound
+        (not in the warehouse's first month)."""
+        end = month_end_of(self.delivered_in)
+        start = min(end - timedelta(days=self.window_days - 1), end.replace(day=1))
+        late_bound = end - timedelta(days=int(rule_threshold("event_late_delivery_max_days")))
+        is_first = first_month is not None and self.delivered_in <= first_month
+        return self.event_date >= start or (not is_first and self.event_date >= late_bound)
 
 
 def _household(

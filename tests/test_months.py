@@ -95,13 +95,18 @@ def test_an_alert_keeps_its_identity_from_month_to_month(two_months):
     assert ongoing and all(first == "2023-06" for _, first, _ in ongoing)
 
 
-def test_short_window_events_expire_and_fixed_cases_resolve(two_months):
+def test_unanswered_emergencies_stay_open_and_fixed_cases_resolve(two_months):
+    """June's emergencies (U01, U02, U04: 30-day windows) got no 临时救助 by 31 July: they stay
+    open (持续), never 已解除 by the calendar; P01 cases whose insurance was put in place resolve."""
     _, con, _, _ = two_months
-    resolved = {
-        r for (r,) in con.execute("SELECT DISTINCT rule_id FROM main.alerts WHERE status = '已解除'").fetchall()
-    }
-    assert {"U01", "U02", "U04"} <= resolved  # 30-day windows: June's cases are over by 31 July
-    assert "P01" in resolved  # half of June's planted P01 cases had their insurance put in place
+    by_status = con.execute(
+        "SELECT rule_id, status FROM main.alerts WHERE rule_id IN ('U01', 'U02', 'U04', 'P01') "
+        "AND first_alert_month = '2023-06' AND month = '2023-07'"
+    ).fetchall()
+    for rule in ("U01", "U02", "U04"):
+        statuses = {status for r, status in by_status if r == rule}
+        assert statuses and "已解除" not in statuses and "持续" in statuses, (rule, statuses)
+    assert ("P01", "已解除") in by_status  # half of June's planted P01 cases had their insurance put in place
 
 
 def test_an_overdue_alert_rises_one_level(two_months):

@@ -64,13 +64,41 @@
     )
 {%- endmacro %}
 
-{#- An event an event-based rule looks at (domain.md, "Events reach the departments late"): dated
-    within the look-back window, or delivered this month, whichever catches it; never after the
-    month end. -#}
+{#- The last day of a delivery month 'YYYY-MM' (a column). -#}
+{% macro end_of_delivery_month(delivery_month) -%}
+    last_day(cast({{ delivery_month }} || '-01' as date))
+{%- endmacro %}
+
+{#- Whether an emergency counted when it was delivered (domain.md, "Events reach the departments
+    late"): dated within the look-back window of its delivery month, or delivered late but at most
+    event_late_delivery_max_days before that month's end (a January hospital stay first delivered
+    in July is history, not an emergency). In the warehouse's first month (var first_month) only
+    the window counts: a first load's older events are history, not late ones. -#}
+{% macro raisable_when_delivered(event_date, delivery_month, threshold_name) -%}
+    ({{ event_date }} >= least(
+            {{ end_of_delivery_month(delivery_month) }} - (cast({{ threshold(threshold_name) }} as integer) - 1),
+            cast({{ delivery_month }} || '-01' as date))
+        or ({{ delivery_month }} > '{{ var("first_month") }}'
+            and {{ event_date }} >= {{ end_of_delivery_month(delivery_month) }}
+                - cast({{ threshold('event_late_delivery_max_days') }} as integer)))
+{%- endmacro %}
+
+{#- An event a rule that is no emergency (P02) looks at this month: dated within the look-back
+    window, or delivered this month, whichever catches it; never after the month end. -#}
 {% macro event_in_window(event_date, delivery_month, threshold_name) -%}
     ({{ event_date }} <= {{ month_end() }}
         and ({{ event_date }} >= {{ window_start(threshold_name) }}
             or {{ delivery_month }} = '{{ var("month") }}'))
+{%- endmacro %}
+
+{#- An emergency an urgent rule (U01, U02, U04) raised when it was delivered: the window decides
+    only when the alert is raised; it then stays raised (持续, overdue when due) until what it
+    asks for happens (the rule's own test: a 临时救助 to the household) or the county disposes of
+    it. -#}
+{% macro emergency_raised(event_date, delivery_month, threshold_name) -%}
+    ({{ event_date }} <= {{ month_end() }}
+        and {{ delivery_month }} <= '{{ var("month") }}'
+        and {{ raisable_when_delivered(event_date, delivery_month, threshold_name) }})
 {%- endmacro %}
 
 {#- No 临时救助 granted to anyone of the person's household on or after the day: a grant goes to

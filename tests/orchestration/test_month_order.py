@@ -28,7 +28,8 @@ def test_a_month_that_is_no_partition_is_refused(description, month, message):
 
 
 def test_dbt_vars_come_from_the_partition_key():
-    assert dbt_vars("2023-06") == {"month": "2023-06"}
+    assert dbt_vars("2023-06") == {"month": "2023-06", "first_month": "2023-06"}, "a new warehouse's first month"
+    assert dbt_vars("2023-08", first_month="2023-06")["first_month"] == "2023-06"
 
 
 def run(*args) -> tuple[int, str]:

@@ -1,12 +1,15 @@
--- One row per person hit by a disaster in the look-back window (or reported this month) with a
--- collapsed or badly damaged house, an evacuation or an injury, and no 临时救助 granted to the
--- household since (rule U01).
+-- One row per person hit by a disaster with a collapsed or badly damaged house, an evacuation or
+-- an injury, that counted when it was delivered (in the look-back window, or delivered late
+-- within the bound: macro emergency_raised), and no 临时救助 granted to the household since
+-- (rule U01).
+-- It stays raised, month after month, until a 临时救助 reaches the household or the county
+-- disposes of it: an unanswered emergency is never 已解除.
 with disasters as (
     select records.person_key, households.household_key, disaster.*
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_emergency_disaster') }} as disaster using (record_id)
     inner join {{ ref('int_person_households') }} as households using (person_key)
-    where {{ event_in_window('disaster.disaster_date', 'disaster.delivery_month', 'u01_disaster_lookback_days') }}
+    where {{ emergency_raised('disaster.disaster_date', 'disaster.delivery_month', 'u01_disaster_lookback_days') }}
         and disaster.damage in ('房屋倒塌', '房屋严重损坏', '紧急转移安置', '人员受伤')
 )
 

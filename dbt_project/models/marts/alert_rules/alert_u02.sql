@@ -1,12 +1,15 @@
--- One row per living person not on 特困 with an inpatient settlement in the look-back window (or
--- delivered this month) for a 重特大疾病 or with out-of-pocket costs at the configured amount, and
--- no 临时救助 to the household since (rule U02; 红 for a low-income person, 橙 otherwise).
+-- One row per living person not on 特困 with an inpatient settlement for a 重特大疾病 or with
+-- out-of-pocket costs at the configured amount, that counted when it was delivered (in the
+-- look-back window, or delivered late within the bound: macro emergency_raised), and no 临时救助
+-- to the household since (rule U02; 红 for a low-income person, 橙 otherwise).
+-- It stays raised, month after month, until a 临时救助 reaches the household or the county
+-- disposes of it: an unanswered emergency is never 已解除.
 with settlements as (
     select records.person_key, settlement.*
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_medins_settlements') }} as settlement using (record_id)
     where settlement.visit_type = '住院'
-        and {{ event_in_window('settlement.settlement_date', 'settlement.delivery_month', 'u02_settlement_lookback_days') }}
+        and {{ emergency_raised('settlement.settlement_date', 'settlement.delivery_month', 'u02_settlement_lookback_days') }}
         and (settlement.is_major_disease = '是'
             or settlement.out_of_pocket >= {{ threshold('u02_out_of_pocket_yuan') }})
 )

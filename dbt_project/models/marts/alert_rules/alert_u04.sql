@@ -1,11 +1,14 @@
--- One row per person whose home visit in the look-back window (or reported this month) found
--- 急难事项 or 意外事故, with no 临时救助 granted to the household since (rule U04).
+-- One row per person whose home visit found 急难事项 or 意外事故, that counted when it was
+-- delivered (in the look-back window, or delivered late within the bound: macro
+-- emergency_raised), with no 临时救助 granted to the household since (rule U04).
+-- It stays raised, month after month, until a 临时救助 reaches the household or the county
+-- disposes of it: an unanswered emergency is never 已解除.
 with visits as (
     select records.person_key, households.household_key, visits.*
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_civil_visits') }} as visits using (record_id)
     inner join {{ ref('int_person_households') }} as households using (person_key)
-    where {{ event_in_window('visits.visit_date', 'visits.delivery_month', 'u04_visit_lookback_days') }}
+    where {{ emergency_raised('visits.visit_date', 'visits.delivery_month', 'u04_visit_lookback_days') }}
         and (visits.hardship_types like '%急难事项%' or visits.hardship_types like '%意外事故%')
 )
 
