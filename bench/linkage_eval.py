@@ -22,6 +22,7 @@ import json
 import logging
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -121,6 +122,104 @@ def plain_splink(con: duckdb.DuckDBPyConnection) -> None:
     linker.table_management.delete_tables_created_by_splink_from_db()
 
 
+@dataclass
+class BlankIdPairs:
+    """Pairs involving a record whose ID was blank (the truth's id_noise), counted pair by pair:
+    the true pairs, and those of them whose two records share something beyond the name
+    (county named, else home region; phone; a housemate known by ID; a stated birth date) —
+    the content ceiling of linkage.decision.BlankIdEvidence, which links a blank-ID record only
+    on such evidence — and the predicted pairs, right and wrong (the wrong ones that share
+    nothing beyond the name counted apart: namesakes merged on a name alone)."""
+
+    true_pairs: int = 0
+    ceiling_pairs: int = 0
+    predicted_pairs: int = 0
+    correct_pairs: int = 0
+    correct_ceiling_pairs: int = 0
+    false_pairs: int = 0
+    false_pairs_on_name_alone: int = 0
+    false_pairs_same_name: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.correct_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
+
+    @property
+    def ceiling_share(self) -> float:
+        return self.ceiling_pairs / self.true_pairs if self.true_pairs else 1.0
+
+    @property
+    def recall_within_ceiling(self) -> float:
+        return self.correct_ceiling_pairs / self.ceiling_pairs if self.ceiling_pairs else 1.0
+
+
+def blank_id_pairs(
+    con: duckdb.DuckDBPyConnection, truth: Path, assignments: str = "linkage.record_person"
+) -> BlankIdPairs:
+    """Precision and recall over the pairs involving a blank-ID record, with the content
+    ceiling (BlankIdPairs). Pairs are enumerated (a blank-ID record against the other records
+    of its person, and of its person key): a few per blank-ID record."""
+    import polars as pl
+
+    from bench.linkage_scores import TRUTH_RECORDS_SQL
+    from linkage.standardise import standardise
+
+    records = con.sql("SELECT * FROM linkage_input.lnk_person_records").pl()
+    keys = ["delivery_month", "feed_code", "source_file", "source_row", "role"]
+    truth_rows = con.sql(TRUTH_RECORDS_SQL, params=[str(truth)]).pl().select(*keys, "pid", "id_noise")
+    who = records.select("person_record_id", *keys).with_columns(pl.col("source_row").cast(pl.Int32))
+    who = who.join(truth_rows, on=keys).select("person_record_id", "pid", blank=pl.col("id_noise") == "blank")
+    std = standardise(records).select(
+        "person_record_id", "person_name", "county_code", "home_region", "phone", "birth_date", "housemates"
+    )
+    frame = std.join(who, on="person_record_id")
+    con.register("blank_eval_records", frame.to_arrow())
+    try:
+        row = con.execute(
+            f"""
+            WITH r AS (
+                SELECT b.*, k.person_key FROM blank_eval_records b
+                JOIN {assignments} k USING (person_record_id)  -- a trusted identifier
+            ),
+            -- a blank-ID record and each record of its person or key (two blank-ID records: twice, DISTINCT)
+            candidate AS (
+                SELECT l.*, r2.person_record_id AS rid_r, r2.pid AS pid_r, r2.person_key AS key_r,
+                       r2.person_name AS name_r, r2.county_code AS county_r, r2.home_region AS region_r,
+                       r2.phone AS phone_r, r2.birth_date AS birth_r, r2.housemates AS housemates_r,
+                       r2.blank AS blank_r
+                FROM r l JOIN r r2 ON (l.pid = r2.pid OR l.person_key = r2.person_key)
+                WHERE l.blank AND l.person_record_id <> r2.person_record_id
+            ),
+            pairs AS (
+                SELECT DISTINCT least(person_record_id, rid_r) AS a, greatest(person_record_id, rid_r) AS b,
+                       pid = pid_r AS same_person, person_key = key_r AS same_key, person_name = name_r AS same_name,
+                       coalesce(CASE WHEN county_code IS NOT NULL AND county_r IS NOT NULL THEN county_code = county_r
+                                     ELSE home_region = region_r END, false)
+                       OR coalesce(phone = phone_r, false)
+                       OR coalesce(birth_date = birth_r, false)
+                       OR coalesce(list_has_any(housemates, housemates_r), false) AS beyond_name
+                FROM candidate
+            )
+            SELECT count(*) FILTER (WHERE same_person),
+                   count(*) FILTER (WHERE same_person AND beyond_name),
+                   count(*) FILTER (WHERE same_key),
+                   count(*) FILTER (WHERE same_key AND same_person),
+                   count(*) FILTER (WHERE same_key AND same_person AND beyond_name),
+                   count(*) FILTER (WHERE same_key AND NOT same_person),
+                   count(*) FILTER (WHERE same_key AND NOT same_person AND NOT beyond_name),
+                   count(*) FILTER (WHERE same_key AND NOT same_person AND same_name)
+            FROM pairs
+            """
+        ).fetchall()[0]
+    finally:
+        con.unregister("blank_eval_records")
+    return BlankIdPairs(*(int(v or 0) for v in row))
+
+
 BASELINES = {
     "exact ID join": (exact_id_join, "linkage.baseline_exact"),
     "plain Splink": (plain_splink, "linkage.baseline_splink"),
@@ -180,10 +279,12 @@ def evaluate(
     profile: str = "default",
     baselines: tuple[str, ...] = tuple(BASELINES),
 ):
-    """One generated month end to end: through the monthly command, then the comparison."""
+    """One generated month end to end: through the monthly command, then the comparison;
+    (score rows, content ceiling of the damaged IDs, this project's blank-ID pairs)."""
     con, truth, seconds = prepare(work, people, noise, seed, profile)
     try:
-        return compare_methods(con, truth, seconds, noise, baselines, seed=seed, profile=profile)
+        rows, ceiling = compare_methods(con, truth, seconds, noise, baselines, seed=seed, profile=profile)
+        return rows, ceiling, blank_id_pairs(con, truth)
     finally:
         con.close()
 
@@ -226,12 +327,25 @@ def main(argv: list[str] | None = None) -> None:
         "| share singled out | recall / ceiling |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    blanks = [
+        "",
+        "## Blank-ID records (bench.linkage_eval.blank_id_pairs, this project)",
+        "",
+        "Pairs involving a record whose ID was blank. Ceiling: the true pairs whose two records share",
+        "something beyond the name (county, else home region; phone; a housemate known by ID; a stated",
+        "birth date), what linkage.decision.BlankIdEvidence lets link. False pairs: wrongly merged,",
+        "of them on the name alone (sharing nothing beyond it) and between namesakes (same characters).",
+        "",
+        "| profile | seed | noise | true pairs | precision | recall | false pairs | on name alone "
+        "| namesakes | ceiling pairs | ceiling share | recall within ceiling | recall / ceiling |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     overall: dict[tuple, float] = {}
     for profile in args.profiles.split(","):
         for seed in (int(x) for x in args.seeds.split(",")):
             for noise in (float(n) for n in args.noise.split(",")):
                 with tempfile.TemporaryDirectory(prefix="linfen-eval-") as tmp:
-                    rows, ceiling = evaluate(args.people, noise, Path(tmp), seed, profile, baselines)
+                    rows, ceiling, blank = evaluate(args.people, noise, Path(tmp), seed, profile, baselines)
                 for r in rows:
                     line = (
                         f"| {profile} | {seed} | {r['noise']:g} | {r['method']} | {r['subset']} | {r['true_pairs']} "
@@ -251,13 +365,21 @@ def main(argv: list[str] | None = None) -> None:
                     f"{(damaged / share if share else float('nan')):.4f} |"
                 )
                 print(ceilings[-1], flush=True)
+                blanks.append(
+                    f"| {profile} | {seed} | {noise:g} | {blank.true_pairs} | {blank.precision:.4f} "
+                    f"| {blank.recall:.4f} | {blank.false_pairs} | {blank.false_pairs_on_name_alone} "
+                    f"| {blank.false_pairs_same_name} | {blank.ceiling_pairs} | {blank.ceiling_share:.4f} "
+                    f"| {blank.recall_within_ceiling:.4f} "
+                    f"| {(blank.recall / blank.ceiling_share if blank.ceiling_share else float('nan')):.4f} |"
+                )
+                print(blanks[-1], flush=True)
     drops = ["", "## Data the model was not trained on (this project, all records)", ""]
     drops += ["| profile | seed | noise | F1 | change against the training seed |", "|---|---|---|---|---|"]
     for (profile, seed, noise), f1 in overall.items():
         base = overall.get(("default", TRAINING_SEED, noise))
         change = f"{f1 - base:+.4f}" if base is not None else "(training seed not run)"
         drops.append(f"| {profile} | {seed} | {noise:g} | {f1:.4f} | {change} |")
-    lines += ceilings + drops
+    lines += ceilings + blanks + drops
     print("\n".join(drops), flush=True)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
