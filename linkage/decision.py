@@ -8,7 +8,7 @@ from collections import defaultdict
 import numpy as np
 import polars as pl
 
-from linkage.model import LinkageConfig
+from linkage.model import BlankIdEvidence, LinkageConfig
 from linkage.scoring import PAIR_SCHEMA
 from linkage.units import person_key, person_keys
 
@@ -55,6 +55,60 @@ def estimate_linked_shares(
     return {register: estimate(np.array(sums, dtype=float), city) for register, sums in by_register.items()}
 
 
+# what beyond_name reads of the units
+EVIDENCE_COLUMNS = ("county_code", "home_region", "township", "village", "phone", "birth_date", "housemates")
+
+
+def states_no_id(units: pl.DataFrame) -> pl.Expr:
+    """A record unit whose ID states no digits at all (blank, or nothing a digit survives of):
+    not even a region (an Excel-damaged ID keeps its region, linkage.standardise)."""
+    return pl.col("unit_id").str.starts_with("rec:") & pl.col("id_compare").is_null() & pl.col("id_region").is_null()
+
+
+def beyond_name(
+    pairs: pl.DataFrame, units: pl.DataFrame, rule: BlankIdEvidence
+) -> tuple[set[str], set[tuple[str, str]]]:
+    """(the record units that must show evidence beyond the name to be linked, the scored
+    pairs involving one of them that show it: (unit_id_l, unit_id_r) as scored). Evidence, as
+    `rule` sets it: the place agreeing to at least `rule.place` (the county both name, else the
+    home region, as linkage.model.place_comparison counts it; township and village within it),
+    the same phone, a housemate known by ID in common, the same birth date (of a record stating
+    no ID digits: the date it states). A pair at probability 1 (a reviewer's `same`) shows it."""
+    if not rule.required or units.is_empty():
+        return set(), set()
+    needs = set(units.filter(states_no_id(units))["unit_id"].to_list())
+    if not needs or pairs.is_empty():
+        return needs, set()
+    side = units.select("unit_id", *EVIDENCE_COLUMNS)
+    flagged = pairs.select(list(PAIR_SCHEMA)).filter(
+        pl.col("unit_id_l").is_in(needs) | pl.col("unit_id_r").is_in(needs)
+    )
+    joined = flagged.join(side.rename(lambda c: c + "_l"), on="unit_id_l", how="left").join(
+        side.rename(lambda c: c + "_r"), on="unit_id_r", how="left"
+    )
+
+    def same(column: str) -> pl.Expr:
+        return (pl.col(column + "_l") == pl.col(column + "_r")).fill_null(False)
+
+    county = (
+        pl.when(pl.col("county_code_l").is_not_null() & pl.col("county_code_r").is_not_null())
+        .then(same("county_code"))
+        .otherwise(same("home_region"))
+    )
+    township = county & same("township")
+    place = {"county": county, "township": township, "village": township & same("village")}[rule.place]
+    evidence = place | (pl.col("match_probability") >= 1.0)
+    if rule.phone:
+        evidence = evidence | same("phone")
+    if rule.birth_date:
+        evidence = evidence | same("birth_date")
+    if rule.household:
+        shared = pl.col("housemates_l").list.set_intersection(pl.col("housemates_r")).list.len() > 0
+        evidence = evidence | shared.fill_null(False)
+    shown = joined.filter(evidence).select("unit_id_l", "unit_id_r")
+    return needs, set(shown.iter_rows())
+
+
 def assign_people(
     std: pl.DataFrame,
     unresolved: pl.DataFrame,
@@ -64,6 +118,8 @@ def assign_people(
     n_units: int = 100_000,
     remembered: dict[str, str] | None = None,
     shares: dict[str, float] | None = None,
+    units: pl.DataFrame | None = None,
+    counts: dict[str, int] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(person_record_id -> person_key, match_probability, match_method; the pairs to review).
 
@@ -77,8 +133,16 @@ def assign_people(
     `remembered` (record unit -> the person key an earlier month linked it to) keeps that key
     when this month's evidence links the record to nobody, so a person's key does not flip back
     and forth (its match_probability is then 0: no evidence this month); a clear link to
-    someone else, or a reviewer's `different`, wins over it."""
+    someone else, or a reviewer's `different`, wins over it.
+
+    `units` (with linkage.decision.EVIDENCE_COLUMNS): a record stating no ID digits is linked,
+    to a valid-ID person or to another record, only on a pair showing evidence beyond the name
+    (config.blank_id_evidence, beyond_name); held back, it goes to review and stays a person of
+    its own, with no key remembered from an earlier month either (`counts["held_for_evidence"]`:
+    how many records were held back so). Without `units` the posterior alone decides."""
     config = config or LinkageConfig()
+    needs, shown = beyond_name(pairs, units, config.blank_id_evidence) if units is not None else (set(), set())
+    held: set[str] = set()
     candidates: dict[str, list[tuple[float, str]]] = defaultdict(list)
     parent: dict[str, str] = {}
     review: list[tuple[str, str, float]] = []
@@ -96,6 +160,9 @@ def assign_people(
         if left.startswith("id:") or right.startswith("id:"):
             unit, record = (left, right) if left.startswith("id:") else (right, left)
             candidates[record].append((prob, unit))
+        elif prob >= config.match_threshold and (left in needs or right in needs) and (left, right) not in shown:
+            review.append((left, right, prob))  # two records alike by name only: a reviewer decides
+            held.update(u for u in (left, right) if u in needs)
         elif prob >= config.match_threshold:
             parent[find(left)] = find(right)
             link_prob[left] = max(link_prob.get(left, 0.0), prob)
@@ -130,7 +197,12 @@ def assign_people(
             posterior = [(bf / total, unit) for bf, unit in factors]
         posterior.sort(reverse=True)
         prob, unit = posterior[0]
-        if prob >= config.match_threshold:
+        lacks_evidence = record in needs and (unit, record) not in shown and (record, unit) not in shown
+        if prob >= config.match_threshold and lacks_evidence:
+            # this one person by the model, but nothing beyond the name says so: a reviewer decides
+            held.add(record)
+            review.extend((unit_id, record, p) for p, unit_id in posterior if p >= config.review_listing)
+        elif prob >= config.match_threshold:
             best_id[record] = (prob, unit)
         elif sum(p for p, _ in posterior) >= config.review_threshold:
             # probably one of them, unclear which (namesakes): a reviewer decides
@@ -159,12 +231,16 @@ def assign_people(
         elif root in cluster_id:
             prob, id_unit = cluster_id[root]
             rows.append((rid, person_key(id_unit), min(prob, link_prob.get(unit, prob)), "probabilistic"))
-        elif unit in (remembered or {}):
+        elif unit in (remembered or {}) and unit not in held:
             rows.append((rid, remembered[unit], 0.0, "remembered"))
         elif unit in link_prob:
             rows.append((rid, person_key("sig:" + cluster_first[root]), link_prob[unit], "probabilistic"))
         else:
             rows.append((rid, person_key("sig:" + signature[rid]), 1.0, "singleton"))
+    if counts is not None:  # held back and linked to nobody (not through a cluster either)
+        counts["held_for_evidence"] = sum(
+            1 for rid, _, _, method in rows if "rec:" + rid in held and method != "probabilistic"
+        )
     schema = dict(zip(RECORD_PERSON_COLUMNS, [pl.String, pl.String, pl.Float64, pl.String], strict=True))
     valid = std.filter(pl.col("id_valid"))
     exact = valid.select(

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from linkage.decision import assign_people
+from linkage.decision import EVIDENCE_COLUMNS, assign_people
 from linkage.errors import ModelMissingError
 from linkage.key_memory import follow_key_moves, remember_links, remembered_links
 from linkage.model import MODEL_PATH, LinkageConfig
@@ -56,6 +56,9 @@ class LinkageReport:
     scoring_basis_month: str | None = None  # whose prior and name frequencies the pairs rest on
     changed_unit_share: float = 1.0  # of the units, new or changed since the month before
     basis_drift: float = 0.0  # how far the people known by ID moved since the basis month
+    # records stating no ID digits that the model would have linked on the name alone, sent to
+    # review instead (LinkageConfig.blank_id_evidence, issue 26)
+    held_for_evidence: int = 0
 
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
@@ -77,6 +80,11 @@ def linked_shares_table(unresolved: pl.DataFrame, shares: dict[str, float]) -> p
         schema={"register": pl.String, "linked_share": pl.Float64},
     )
     return counts.join(estimated, on="register", how="left").sort("register")
+
+
+def evidence_side(units: pl.DataFrame) -> pl.DataFrame:
+    """What the decision reads of the units to tell evidence beyond the name (linkage.decision.beyond_name)."""
+    return units.select("unit_id", "id_compare", "id_region", *EVIDENCE_COLUMNS)
 
 
 def link_records(
@@ -126,7 +134,10 @@ def link_records(
     pairs = pairs.sort("unit_id_l", "unit_id_r")
     remembered = remembered_links(con, month, units, decisions)
     shares: dict[str, float] = {}
-    assigned, review = assign_people(std, unresolved, pairs, config, plan.basis.prior, len(units), remembered, shares)
+    counts: dict[str, int] = {}
+    assigned, review = assign_people(
+        std, unresolved, pairs, config, plan.basis.prior, len(units), remembered, shares, evidence_side(units), counts
+    )
     write_table(con, "record_person", assigned)
     write_table(con, "linked_shares", linked_shares_table(unresolved, shares))
     if month is not None:
@@ -151,4 +162,5 @@ def link_records(
         seconds_predict=seconds,
         keys_moved=moved,
         lowest_linked_share=min(shares.values(), default=config.linked_share),
+        held_for_evidence=counts.get("held_for_evidence", 0),
     )

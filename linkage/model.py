@@ -16,6 +16,39 @@ from ingestion.catalogue import ONE_ROW_PER_PERSON
 MODEL_PATH = Path(__file__).resolve().parent / "model.json"
 
 
+PLACE_LEVELS = ("county", "township", "village")
+
+
+@dataclass(frozen=True)
+class BlankIdEvidence:
+    """What a record stating no ID digits at all (a blank ID) must share with a person beyond
+    the name before it is linked to them (linkage.decision.beyond_name): a name, even a rare
+    one, is not a person. Issue 26: on an independent generator's feeds every false merge was
+    such a record, without a birth date, joined at posterior 0.90-1.00 to a valid-ID namesake
+    (or near-namesake) usually in another county: a county officer would visit a stranger.
+    Where the model would link such a record and the pair shares none of the evidence below,
+    the record goes to review (linkage.review_pairs) and stays a person of its own meanwhile;
+    a reviewer's `same` links it. The same holds for its links to other records without a
+    valid ID, through which it could reach a person by the back door.
+
+    Each kind of evidence is one the bureau can check on a visit and one a namesake elsewhere
+    does not share by chance: the place (at least the county named, else the home region; the
+    level is `place`), the phone, a housemate known by ID, a stated birth date. Not evidence:
+    sex, an age range, being missing from a register (every namesake of one sex and age has
+    them). Measurements that chose it: docs/linkage-decision.md and `make evaluate`'s
+    blank-ID table (bench/reports/linkage_eval_<size>.md)."""
+
+    required: bool = True  # False: the model's posterior alone decides (the behaviour before issue 26)
+    place: str = "county"  # the least place agreement that counts: county, township or village
+    phone: bool = True
+    household: bool = True  # a housemate known by ID in common (linkage.model.household_comparison)
+    birth_date: bool = True  # the same birth date, stated by the record (one digit off does not count)
+
+    def __post_init__(self) -> None:
+        if self.place not in PLACE_LEVELS:
+            raise ValueError(f"BlankIdEvidence.place must be one of {PLACE_LEVELS}, not {self.place!r}")
+
+
 @dataclass(frozen=True)
 class LinkageConfig:
     """Thresholds of the linkage stage, chosen on 20,000 generated people of the generator's
@@ -25,6 +58,8 @@ class LinkageConfig:
     bench/reports/linkage_eval_<size>.md."""
 
     match_threshold: float = 0.9  # a record joins a person at or above this posterior
+    # ... and, when it states no ID digits, shares something beyond the name with them (issue 26)
+    blank_id_evidence: BlankIdEvidence = BlankIdEvidence()
     review_threshold: float = 0.5  # below the match threshold, a record this likely to be someone is reviewed
     # Share of records without a valid ID whose person holds a valid ID in some feed this
     # month, the rest being people known to no register by ID: estimated every month per
