@@ -71,7 +71,8 @@ def beyond_name(
     """(the record units that must show evidence beyond the name to be linked, the scored
     pairs involving one of them that show it: (unit_id_l, unit_id_r) as scored). Evidence, as
     `rule` sets it: the place agreeing to at least `rule.place` (the county both name, else the
-    home region, as linkage.model.place_comparison counts it; township and village within it),
+    home region, as linkage.model.place_comparison counts it; township and village within it)
+    and, with `rule.finer_places_agree`, at every finer level both sides name,
     the same phone, a housemate known by ID in common, the same birth date (of a record stating
     no ID digits: the date it states). A pair at probability 1 (a reviewer's `same`) shows it."""
     if not rule.required or units.is_empty():
@@ -96,7 +97,11 @@ def beyond_name(
         .otherwise(same("home_region"))
     )
     township = county & same("township")
-    place = {"county": county, "township": township, "village": township & same("village")}[rule.place]
+    village = township & same("village")
+    place = {"county": county, "township": township, "village": village}[rule.place]
+    if rule.finer_places_agree:  # where both sides name the township (the village), it agrees
+        named = {c: pl.col(c + "_l").is_not_null() & pl.col(c + "_r").is_not_null() for c in ("township", "village")}
+        place = place & (~named["township"] | same("township")) & (~named["village"] | ~same("township") | village)
     evidence = place | (pl.col("match_probability") >= 1.0)
     if rule.phone:
         evidence = evidence | same("phone")

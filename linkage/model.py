@@ -40,6 +40,9 @@ class BlankIdEvidence:
 
     required: bool = True  # False: the model's posterior alone decides (the behaviour before issue 26)
     place: str = "county"  # the least place agreement that counts: county, township or village
+    # ... and every finer level both sides name agrees too: the same county with another
+    # township named is another address, not an agreeing place
+    finer_places_agree: bool = True
     phone: bool = True
     household: bool = True  # a housemate known by ID in common (linkage.model.household_comparison)
     birth_date: bool = True  # the same birth date, stated by the record (one digit off does not count)

@@ -66,6 +66,27 @@ CASES = [
     ),
     Case("the same county, nothing else: the least place that counts", record(county_code="141002"), True),
     Case(
+        "the same county, another township named: another address, review (issue 26 at 100k: every false merge left)",
+        record(county_code="141002", township="龙城镇", village="宁新村"),
+        False,
+    ),
+    Case(
+        "the same county and township, another village named: review",
+        record(county_code="141002", township="刘村镇", village="西庄村"),
+        False,
+    ),
+    Case(
+        "the same county, another township named, when finer places may differ: linked",
+        record(county_code="141002", township="龙城镇"),
+        True,
+        rule=BlankIdEvidence(finer_places_agree=False),
+    ),
+    Case(
+        "the same county, the village named and the township not: nothing finer to contradict, linked",
+        record(county_code="141002", village="宁新村"),
+        True,
+    ),
+    Case(
         "the same county when the rule asks for the village: review",
         record(county_code="141002", township="另一镇"),
         False,
