@@ -133,9 +133,9 @@ def planted(pipeline_run, tmp_path_factory):
     shutil.copy(pipeline_run.warehouse, work / "w.duckdb")
     con = duckdb.connect(str(work / "w.duckdb"))
     truth_dir = pipeline_run.month.truth_dir
-    chosen = _people_with_unique_names(truth_dir, con)[:10]
-    assert len(chosen) == 10, "the generated month has people to plant cases on"
-    homophone, transposed, fifteen, excel, region, phoned, moved, typo_named, swapped, namesake = chosen
+    chosen = _people_with_unique_names(truth_dir, con)[:11]
+    assert len(chosen) == 11, "the generated month has people to plant cases on"
+    homophone, transposed, fifteen, excel, region, phoned, moved, typo_named, swapped, namesake, lone = chosen
 
     def swap(idn: str) -> str:
         i = next(i for i in (14, 15, 13, 12) if idn[i] != idn[i + 1])
@@ -201,6 +201,16 @@ def planted(pipeline_run, tmp_path_factory):
             con, "namesake-born-later", "civil_visits", namesake["name"], None, sex=namesake["sex"],
             county_code=namesake["county_code"], birth_date_stated=_another_birth_date(namesake["birth_date"], 23),
         ),
+        # issue 26: no ID, no birth date, the person's name (rare), another county, nothing else
+        # in common: review, not a link; the same record at the person's village: a link
+        _planted(
+            con, "name-only-elsewhere", "civil_visits", lone["name"], None, sex=lone["sex"],
+            **_elsewhere(lone["county_code"]),
+        ),
+        _planted(
+            con, "name-and-village", "civil_visits", lone["name"], None, sex=lone["sex"],
+            **_place_of(con, lone["id_number"]),
+        ),
     ]  # fmt: skip
     # Namesakes: two people named 王伟, born the same day in the same county, each on the
     # 医保 roster with a valid ID; and a 走访 record without an ID that fits both.
@@ -225,6 +235,7 @@ def planted(pipeline_run, tmp_path_factory):
         PlantedCase("a blank ID and swapped given-name characters", "planted-swapped", swapped["id_number"]),
         PlantedCase("a namesake stating another birth date joins nobody", "planted-namesake-born-later", None),
     ]
+    con.execute("CREATE TABLE planted_lone AS SELECT ? AS id_number", [lone["id_number"]])
     yield truth_dir, con, cases, twins, namesake["id_number"]
     con.close()
 
@@ -288,3 +299,47 @@ def test_reviewed_decisions_are_honoured_on_the_next_run(planted, tmp_path):
     assert report.decisions_applied == 2
     assert key_of(con, "planted-fits-both-twins") == person_key("id:" + twins[1]), "the reviewer said: this 王伟"
     assert key_of(con, "planted-excel") != excel_person, "the reviewer said: not this person"
+
+
+@dataclass(frozen=True)
+class EvidenceCase:
+    description: str
+    record_id: str
+    linked: bool  # joins the person; else a person of its own, waiting in review against them
+
+
+EVIDENCE_CASES = [
+    EvidenceCase(
+        "issue 26: a blank ID, the person's name, another county, nothing else shared: review, not a link",
+        "planted-name-only-elsewhere",
+        False,
+    ),
+    EvidenceCase("issue 26: the same record at the person's village: a link", "planted-name-and-village", True),
+]
+
+
+@pytest.mark.parametrize("case", EVIDENCE_CASES, ids=lambda c: c.record_id)
+def test_a_blank_id_record_needs_evidence_beyond_the_name(planted, case):
+    _, con, _, _, _ = planted
+    person = person_key("id:" + con.execute("SELECT id_number FROM planted_lone").fetchall()[0][0])
+    key = key_of(con, case.record_id)
+    review = con.sql("SELECT left_key, right_key FROM linkage.review_pairs").pl()
+    record_key = person_key("sig:" + _signature_of(con, case.record_id))
+    listed = review.filter(
+        ((pl.col("left_key") == person) & (pl.col("right_key") == record_key))
+        | ((pl.col("left_key") == record_key) & (pl.col("right_key") == person))
+    )
+    if case.linked:
+        assert key == person, case.description
+        assert listed.is_empty(), case.description
+    else:
+        assert key != person, case.description
+        assert key == record_key, "still there, a person of its own (its alerts are its own)"
+        assert listed.height == 1, "in the review table against the person, for a reviewer to decide"
+
+
+def _signature_of(con, record_id: str) -> str:
+    records = con.sql(
+        "SELECT * FROM linkage_input.lnk_person_records WHERE person_record_id = ?", params=[record_id + "#person"]
+    ).pl()
+    return standardise(records)["signature"][0]
