@@ -114,6 +114,34 @@ def beyond_name(
     return needs, set(shown.iter_rows())
 
 
+# what a record states beyond its name and sex (linkage.standardise): without any of it, two
+# records that agree are namesakes as much as one person
+STATED_BEYOND_NAME = ("county_code", "home_region", "township", "village", "phone", "birth_date", "housemates")
+
+
+def name_only_signatures(signature, needs, units, find, best_id, cluster_id, link_prob) -> dict[str, str]:
+    """The signatures to key records of their own on when several share one by stating nothing
+    but a name (a 医保 row 张飞 with a blank ID, and another): by signature alone they would be
+    one person, merged on the name alone. The first (by record ID) keeps its signature, the
+    others `<signature>#2`, `#3` ... (record ID -> signature; the rest keep theirs)."""
+    if units is None or not needs:
+        return {}
+    stated = units.filter(pl.col("unit_id").is_in(needs)).select(
+        "unit_id", nothing=pl.all_horizontal(pl.col(c).is_null() for c in STATED_BEYOND_NAME)
+    )
+    bare = {unit for unit, nothing in stated.iter_rows() if nothing}
+    by_signature: dict[str, list[str]] = defaultdict(list)
+    for rid, sig in signature.items():
+        unit = "rec:" + rid
+        if unit in bare and unit not in best_id and find(unit) not in cluster_id and unit not in link_prob:
+            by_signature[sig].append(rid)
+    renamed = {}
+    for sig, rids in by_signature.items():
+        for n, rid in enumerate(sorted(rids)[1:], start=2):
+            renamed[rid] = f"{sig}#{n}"
+    return renamed
+
+
 def assign_people(
     std: pl.DataFrame,
     unresolved: pl.DataFrame,
@@ -226,6 +254,7 @@ def assign_people(
     for rid in sorted(signature, key=lambda r: (signature[r], r)):
         cluster_first.setdefault(find("rec:" + rid), signature[rid])
 
+    alone_signature = name_only_signatures(signature, needs, units, find, best_id, cluster_id, link_prob)
     rows = []
     for rid in unresolved["person_record_id"].to_list():
         unit = "rec:" + rid
@@ -241,7 +270,7 @@ def assign_people(
         elif unit in link_prob:
             rows.append((rid, person_key("sig:" + cluster_first[root]), link_prob[unit], "probabilistic"))
         else:
-            rows.append((rid, person_key("sig:" + signature[rid]), 1.0, "singleton"))
+            rows.append((rid, person_key("sig:" + alone_signature.get(rid, signature[rid])), 1.0, "singleton"))
     if counts is not None:  # held back and linked to nobody (not through a cluster either)
         counts["held_for_evidence"] = sum(
             1 for rid, _, _, method in rows if "rec:" + rid in held and method != "probabilistic"

@@ -211,3 +211,28 @@ def test_beyond_name_reads_the_pair_in_either_order():
 def test_an_unknown_place_level_is_refused():
     with pytest.raises(ValueError, match="place"):
         BlankIdEvidence(place="province")
+
+
+@pytest.mark.parametrize(
+    "description, stated, one_person",
+    [
+        ("two 医保 rows 张飞, blank IDs, nothing but the name: two people, not one by their signature", {}, False),
+        (
+            "two visits to 张飞 of one village, nothing else: one person (the place is evidence)",
+            dict(village="东庄村", county_code="141002"),
+            True,
+        ),
+        ("two rows naming the same phone: one person", dict(phone="13900000007"), True),
+    ],
+)
+def test_records_alike_by_name_only_do_not_share_a_key_by_their_signature(description, stated, one_person):
+    units = units_frame(PERSON, record(unit_id="rec:r", **stated), record(unit_id="rec:s", **stated))
+    std = pl.DataFrame(
+        {"person_record_id": ["a", "r", "s"], "id_number": ["X1", None, None], "id_valid": [True, False, False]}
+    ).with_columns(signature=pl.lit("same"), feed_code=pl.lit("medins_enrollment"), role=pl.lit("person"))
+    assigned, _ = assign_people(
+        std, std.filter(~pl.col("id_valid")), pl.DataFrame(schema=PAIR_SCHEMA), CONFIG, units=units
+    )
+    key = dict(assigned.select("person_record_id", "person_key").iter_rows())
+    assert (key["r"] == key["s"]) is one_person, description
+    assert key["r"] == person_key("sig:same"), "the first keeps the key its signature gives"
