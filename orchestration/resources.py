@@ -7,7 +7,6 @@ process). Analysts read a copy published after each successful run, never the li
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from pydantic import Field
 
 from linkage.model import LinkageConfig
 from orchestration.partitions import check_month_order
+from reference import exclusive_lock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {
@@ -258,24 +258,15 @@ def hold_warehouse(path: Path, wait_seconds: float, log=None) -> Iterator[None]:
 def hold_lock(lock_path: Path, held: Path, wait_seconds: float, log=None) -> Iterator[None]:
     """An exclusive lock on `lock_path` for `held` (a warehouse, an output folder), waited for
     up to `wait_seconds`."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
-        deadline = time.monotonic() + wait_seconds
-        announced = False
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not announced and log is not None:
-                    log.info(f"another run holds {held.name}; waiting for it to finish")
-                    announced = True
-                if time.monotonic() > deadline:
-                    raise WarehouseBusyError(
-                        f"{held} stayed locked by another run for {wait_seconds:.0f} s; nothing was written by this run"
-                    ) from None
-                time.sleep(0.5)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def busy() -> WarehouseBusyError:
+        return WarehouseBusyError(
+            f"{held} stayed locked by another run for {wait_seconds:.0f} s; nothing was written by this run"
+        )
+
+    def waiting() -> None:
+        if log is not None:
+            log.info(f"another run holds {held.name}; waiting for it to finish")
+
+    with exclusive_lock(lock_path, wait_seconds, busy, waiting):
+        yield

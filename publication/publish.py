@@ -3,10 +3,8 @@ platform files, staged aside, checked by the publication gate, then swapped in w
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +25,7 @@ from publication.workbooks import (
     workbook_name,
     write_county_workbook,
 )
-from reference import counties
+from reference import counties, exclusive_lock
 
 # How long a publication waits for another one writing the same month's folder.
 PUBLISH_WAIT_SECONDS = 3600
@@ -42,23 +40,13 @@ def month_folder_held(output_dir: Path, month: str, wait_seconds: float = PUBLIS
     """An exclusive lock on `<output>/.<month>.lock` while the month's folder is staged and
     swapped in: two runs publishing one month into one folder (two warehouses, one `--out`)
     take turns instead of deleting each other's staging and the published folder."""
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
-    with open(Path(output_dir) / f".{month}.lock", "a+") as handle:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise OutputBusyError(
-                        f"{Path(output_dir) / month} stayed held by another run for {wait_seconds:.0f} s"
-                    ) from None
-                time.sleep(0.5)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    folder = Path(output_dir) / month
+
+    def busy() -> OutputBusyError:
+        return OutputBusyError(f"{folder} stayed held by another run for {wait_seconds:.0f} s")
+
+    with exclusive_lock(Path(output_dir) / f".{month}.lock", wait_seconds, busy):
+        yield
 
 
 def publish_county_workbooks(con: duckdb.DuckDBPyConnection, month: str, output_dir: Path) -> list[CountyWorkbook]:

@@ -5,8 +5,12 @@ import it; it imports no stage."""
 from __future__ import annotations
 
 import csv
+import fcntl
 import re
+import time
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -190,3 +194,30 @@ def table_exists(con, schema: str, table: str) -> bool:
 def quote_ident(name: str) -> str:
     """A SQL identifier in double quotes (names from the catalogue, never delivered text)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def exclusive_lock(
+    lock_path: Path, wait_seconds: float, timed_out: Callable[[], Exception], on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """An exclusive lock on the file `lock_path` (created if missing), waited for up to
+    `wait_seconds`, then `timed_out()` raised; `on_wait` is called once when it must wait."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        waited = False
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited and on_wait is not None:
+                    on_wait()
+                waited = True
+                if time.monotonic() > deadline:
+                    raise timed_out() from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
