@@ -27,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from bench.linkage_scores import ratio
+
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = "2023-06"
 TRAINING_SEED = 7  # the seed of the month linkage/model.json was trained on (make train)
@@ -142,19 +144,19 @@ class BlankIdPairs:
 
     @property
     def precision(self) -> float:
-        return self.correct_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
+        return ratio(self.correct_pairs, self.predicted_pairs)
 
     @property
     def recall(self) -> float:
-        return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
+        return ratio(self.correct_pairs, self.true_pairs)
 
     @property
     def ceiling_share(self) -> float:
-        return self.ceiling_pairs / self.true_pairs if self.true_pairs else 1.0
+        return ratio(self.ceiling_pairs, self.true_pairs)
 
     @property
     def recall_within_ceiling(self) -> float:
-        return self.correct_ceiling_pairs / self.ceiling_pairs if self.ceiling_pairs else 1.0
+        return ratio(self.correct_ceiling_pairs, self.ceiling_pairs)
 
 
 def blank_id_pairs(

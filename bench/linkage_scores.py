@@ -17,6 +17,11 @@ TRUTH_RECORDS_SQL = """
 """
 
 
+def ratio(part: int, whole: int) -> float:
+    """part / whole, 1.0 for nothing to count (no pair predicted is no false pair)."""
+    return part / whole if whole else 1.0
+
+
 @dataclass
 class PairwiseScores:
     records: int
@@ -26,11 +31,11 @@ class PairwiseScores:
 
     @property
     def precision(self) -> float:
-        return self.correct_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
+        return ratio(self.correct_pairs, self.predicted_pairs)
 
     @property
     def recall(self) -> float:
-        return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
+        return ratio(self.correct_pairs, self.true_pairs)
 
     @property
     def f1(self) -> float:
