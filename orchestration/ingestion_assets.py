@@ -231,7 +231,7 @@ def feed_asset(feed: Feed) -> AssetsDefinition:
 
     @asset(
         key=key,
-        group_name="feeds",
+        group_name="raw",
         partitions_def=MONTHS,
         description=f"{feed.title} ({feed.department}, {feed.kind} feed) as delivered for the month.",
         kinds={"python", "duckdb"},
@@ -304,14 +304,14 @@ def month_deliveries(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, in
             deps=[a.key for a in feed_assets],
             description="One row per feed and month: files, rows read/loaded/quarantined, status "
             "(loaded / no_events / rejected / missing) and the reason a delivery was turned away.",
-            group_name="feeds",
+            group_name="raw",
             kinds={"duckdb"},
         ),
         AssetSpec(
             ["raw", "quarantine"],
             deps=[a.key for a in feed_assets],
             description="Every row that could not be used: feed, file, row number, the rule it broke, its cells.",
-            group_name="feeds",
+            group_name="raw",
             kinds={"duckdb"},
         ),
     ],
@@ -349,14 +349,14 @@ def delivery_log(context: AssetExecutionContext, settings: MonitoringSettings, w
             ["raw", "county_feedback"],
             description="The counties' disposals read from their returned workbooks "
             "(<landing>/<month>/county_feedback/*.xlsx): one row per alert disposed, the later disposal winning.",
-            group_name="feeds",
+            group_name="raw",
             kinds={"excel", "duckdb"},
         ),
         AssetSpec(
             ["raw", "feedback_problems"],
             description="Returned rows that could not be applied, with the reason: reported back to the county "
             "on the 反馈问题 sheet of its next workbook.",
-            group_name="feeds",
+            group_name="raw",
             kinds={"duckdb"},
         ),
     ],
