@@ -95,11 +95,10 @@ verified_households as (
         and {{ assets_pass('verification', 'verification.dibao_standard') }}
 ),
 
+-- the household's rigid spending (medical, education, disability: 晋民发〔2022〕60号, issue 25 item 8)
 household_out_of_pocket as (
-    select households.household_key, sum(spending.out_of_pocket) as out_of_pocket
-    from {{ ref('int_person_medical_spending') }} as spending
-    inner join households using (person_key)
-    group by households.household_key
+    select household_key, rigid_spending as out_of_pocket
+    from {{ ref('int_household_rigid_spending') }}
 ),
 
 disposable as (
@@ -109,7 +108,7 @@ disposable as (
     where year < year({{ month_end() }})
 ),
 
--- 支出型 computed (domain.md): income after medical spending below k x S per person and
+-- 支出型 computed (domain.md): income after the household's rigid spending below k x S per person and
 -- month, income per person below the prior-year disposable income, assets pass
 expenditure_households as (
     select verification.household_key

@@ -1,13 +1,16 @@
--- One row per 防返贫 monitoring household at risk (not eliminated) whose net income per person
+-- One row per 防返贫 monitoring household at risk (not eliminated), or 脱贫户, whose net income per person
 -- is below 12 months of the rural 低保 standard and that is not on 低保 or 特困 (rule N06). As in
 -- N01 and P04 the test is the household's: a 单人保 member (on 低保 alone) or a 特困 person does not
 -- cover the family, so the household raises unless it is on 低保 as a household, as long as a
--- living monitored member is on neither (issue 25, item 9).
+-- living monitored member is on neither (issue 25, item 9). A 脱贫户 (lifted out of poverty,
+-- not under monitoring) whose income is below the line raises too, whatever its 风险是否消除:
+-- 乡村振兴局 no longer watches it and 民政局 has not covered it, so it belongs to nobody (item 9).
 with monitored as (
     select records.person_key, rural.*
     from {{ ref('int_person_records') }} as records
     inner join {{ ref('stg_rural_monitoring') }} as rural using (record_id)
-    where rural.household_category = '监测户' and rural.risk_eliminated = '否'
+    where (rural.household_category = '监测户' and rural.risk_eliminated = '否')
+        or rural.household_category = '脱贫户'
 ),
 
 rural_standard as (
@@ -20,7 +23,9 @@ rural_standard as (
 select
     'N06' as rule_id,
     hm.head_person_key as subject_person_key,
-    '乡村振兴局监测户（' || {{ quoted('max(monitored.monitoring_category)') }} || '，风险未消除）：家庭年人均纯收入'
+    case when bool_or(monitored.household_category = '监测户')
+        then '乡村振兴局监测户（' || {{ quoted("max(monitored.monitoring_category) filter (where monitored.household_category = '监测户')") }} || '，风险未消除）：家庭年人均纯收入'
+        else '乡村振兴局脱贫户：家庭年人均纯收入' end
     || max(monitored.net_income_per_person_annual) || '元，低于' || max(s.monthly_standard_yuan)
     || '元×' || {{ threshold('n06_income_months_of_rural_standard') }}
     || case

@@ -2,10 +2,11 @@
 -- body or public institution (机关 / 事业单位) (rule S02). A 公益性岗位 is not 财政供养: it is the
 -- employment help 人社 gives the poor (就业困难人员), often at a 乡镇 or 村 office, so a line whose
 -- 单位名称 names a 公益性岗位 (公益岗) or whose 就业状态 is 就业困难人员 does not count (issue 25, item 5).
+-- Each line quotes its 单位名称, the employer the officer asks about (issue 25, item 10).
 select
     'S02' as rule_id,
     records.person_key as subject_person_key,
-    '人社局参保信息：' || {% call text_agg("'；'", distinct=true) %}{{ quoted('hrss.insurance_type') }} || '，' || hrss.employer_type || '，'
+    '人社局参保信息：' || {% call text_agg("'；'", distinct=true) %}{{ quoted('hrss.insurance_type') }} || '，' || {{ quoted('hrss.employer_name') }} || '（' || hrss.employer_type || '），'
         || hrss.insurance_status{% endcall %} || '；同时为' || {{ category_label('max(pm.category)') }} as evidence,
     cast(null as string) as level_override
 from {{ ref('int_person_records') }} as records
