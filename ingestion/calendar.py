@@ -1,5 +1,6 @@
-"""China's official working days (with the 调休 working weekends) as a warehouse table, from the
-maintained chinese-calendar library rather than a hand-typed list."""
+"""The calendar the month runs on: China's official working days (with the 调休 working weekends)
+as a warehouse table, from the maintained chinese-calendar library rather than a hand-typed
+list; and the expected publication day of a month, which due dates count from."""
 
 from __future__ import annotations
 
@@ -8,6 +9,19 @@ from datetime import date, timedelta
 import chinese_calendar
 import duckdb
 import pyarrow as pa
+
+from reference import month_end, rule_threshold
+
+
+def expected_publication_day(month: str, today: date) -> date:
+    """The day a month not yet published counts its due dates from: today for a live run (within
+    threshold live_run_days after the month end); for a replay of an old month, or a run before
+    the month ended, the expected day (threshold publication_day_of_month of the next month),
+    not the day someone happens to run it. Both thresholds: rule_thresholds.csv (placeholders)."""
+    end = month_end(month)
+    if end < today <= end + timedelta(days=int(rule_threshold("live_run_days"))):
+        return today
+    return end + timedelta(days=int(rule_threshold("publication_day_of_month")))
 
 
 def working_days(first_year: int, last_year: int) -> pa.Table:

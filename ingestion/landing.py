@@ -147,3 +147,17 @@ def month_digest(states: dict[str, FileState]) -> str:
     for name in sorted(states):
         digest.update(f"{name}\0{states[name].digest}\n".encode())
     return digest.hexdigest()
+
+
+def missing_counties(feed: Feed, files: list[Path]) -> list[str]:
+    """Counties without a file when a feed delivered per county (catalogue: Delivery.per_county)
+    came as `<feed>__<county>` files; a file for the whole feed covers every county."""
+    return counties_without_file(feed, [p.name for p in files]) if feed.delivery.per_county else []
+
+
+def delivered_files(landing_dir: Path, month: str, feed: Feed) -> list[Path]:
+    """`<landing>/<month>/<feed>.<csv|xlsx>` or one file per county `<feed>__<county>.<ext>`."""
+    folder = Path(landing_dir) / month
+    if not folder.is_dir():
+        return []
+    return [p for p in delivered_names(folder) if feed_of(p.name)[0] is feed]

@@ -19,12 +19,15 @@ fails, in this order (the reason it is quarantined under):
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from pathlib import Path
 
 import polars as pl
 
@@ -45,7 +48,18 @@ from ingestion.catalogue import (
     Feed,
     normalise_header,
 )
-from ingestion.reader import CELL_COUNT, MAX_CELL_CHARS, SOURCE_ROW, DeliveredTable, cell_column, is_cell_column
+from ingestion.errors import FILE_READING_ERRORS, FeedFileError
+from ingestion.reader import (
+    CELL_COUNT,
+    MAX_CELL_CHARS,
+    SOURCE_ROW,
+    DeliveredTable,
+    cell_column,
+    is_cell_column,
+    read_delivered,
+)
+from ingestion.report import META_COLUMNS, DeliveryStatus, LoadReport
+from reference import month_end
 
 SUMMARY_MARKERS = ("合计", "总计", "小计")
 # NUL and the other C0 controls but tab and line breaks: never part of a name, a code or a note
@@ -357,3 +371,111 @@ def parse_file(
         pl.lit(table.path.name).alias("source_file"),
         pl.lit(table.path.stem).alias("__stem"),
     ), unknown_columns
+
+
+def map_headers(table: DeliveredTable, feed: Feed) -> tuple[dict[str, int], list[str], list[str]]:
+    """Column name -> cell index. Raises when a required column is missing."""
+    positions = {normalise_header(h): i for i, h in enumerate(table.headers) if h}
+    mapping: dict[str, int] = {}
+    for column in feed.columns:
+        hits = [i for i, h in enumerate(table.headers) if h and normalise_header(h) in column.header_variants()]
+        if len(hits) > 1:
+            raise FeedFileError(
+                table.path, table.header_row, "duplicate_header", f"{column.header} appears in {len(hits)} columns"
+            )
+        if hits:
+            mapping[column.name] = hits[0]
+    missing_required = [c.header for c in feed.columns if c.required and c.name not in mapping]
+    if missing_required:
+        raise FeedFileError(
+            table.path,
+            table.header_row,
+            "missing_required_column",
+            "header lacks " + ", ".join(missing_required),
+        )
+    missing_optional = [c.name for c in feed.columns if c.name not in mapping]
+    known = {v for c in feed.columns for v in c.header_variants()}
+    unknown = [h for h in positions if h not in known]
+    return mapping, missing_optional, unknown
+
+
+@contextmanager
+def file_named(path: Path) -> Iterator[None]:
+    """Turn an error of reading one file's content (a decode or cast failure: catalogue's
+    FILE_READING_ERRORS, polars' and the csv module's errors) into a FeedFileError naming the
+    file, so that the delivery is turned away instead of the month stopping."""
+    try:
+        yield
+    except FeedFileError:
+        raise
+    except (*FILE_READING_ERRORS, pl.exceptions.PolarsError, csv.Error) as exc:
+        raise FeedFileError.unreadable(path, exc) from exc
+
+
+def parse_delivery(feed: Feed, month: str, files: list[Path]) -> tuple[pl.DataFrame, list[dict], LoadReport]:
+    """Read and check every row of the month's files (ingestion.parse); no database access.
+    Returns the usable rows as the raw table's text columns, the quarantined rows and the
+    report."""
+    report = LoadReport(feed.code, month, files=[p.name for p in files])
+    latest_date = month_end(month).isoformat()
+    parsed: list[pl.DataFrame] = []
+    unknown_columns: list[str] = []
+    for file_index, path in enumerate(files):
+        try:
+            with file_named(path):
+                table = read_delivered(path, feed, month)
+                mapping, missing_optional, unknown = map_headers(table, feed)
+                frame, unknown_columns = parse_file(table, feed, mapping, latest_date, file_index)
+        except FeedFileError as exc:
+            if exc.rule == "empty_file" and feed.kind == "event":
+                continue  # an empty event file: no events this month (feeds.md)
+            raise
+        report.missing_optional_columns = sorted(set(report.missing_optional_columns) | set(missing_optional))
+        report.unknown_headers = sorted(set(report.unknown_headers) | set(unknown))
+        parsed.append(frame)
+        del table, frame  # a register of millions of rows: hold its cells once, not twice
+    columns = META_COLUMNS + feed.warehouse_columns()
+    if not parsed:
+        empty = pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in columns})
+        report.status = DeliveryStatus.NO_EVENTS if feed.kind == "event" else report.status
+        return empty, [], report
+    with file_named(Path(", ".join(p.name for p in files))):
+        return _checked_delivery(feed, month, parsed, unknown_columns, report)
+
+
+def _checked_delivery(
+    feed: Feed, month: str, parsed: list[pl.DataFrame], unknown_columns: list[str], report: LoadReport
+) -> tuple[pl.DataFrame, list[dict], LoadReport]:
+    """The checks across the delivery's files (natural keys), the rows split into loaded and
+    quarantined."""
+    columns = META_COLUMNS + feed.warehouse_columns()
+    frame = pl.concat(parsed, how="diagonal_relaxed")
+    del parsed
+    report.rows_read = frame.height
+    if feed.kind == "event":
+        frame = check_natural_keys(frame, feed)
+    else:
+        frame = frame.with_columns(
+            pl.format("{}:{}:{}:{}", pl.lit(feed.code), pl.lit(month), pl.col("__stem"), pl.col(SOURCE_ROW)).alias(
+                "record_id"
+            )
+        )
+    quarantine = quarantine_rows(frame, feed, month)
+    for row in quarantine:
+        report.quarantine_by_rule[row["rule"]] = report.quarantine_by_rule.get(row["rule"], 0) + 1
+    values = [c for c in frame.columns if not is_cell_column(c)]
+    loaded = frame.filter(pl.col(RULE).is_null()).select(values).sort("__file", SOURCE_ROW)
+    del frame  # the delivered cells: only the quarantined rows' are kept (as JSON)
+    report.unknown_codes = unknown_code_counts(loaded, unknown_columns)
+    records = loaded.with_columns(
+        pl.lit(month).alias("delivery_month"), pl.col(SOURCE_ROW).cast(pl.String).alias("source_row")
+    ).select(pl.col(c).cast(pl.String) for c in columns)
+    del loaded
+    for role in feed.roles:
+        for status, count in records[f"{role.id_number}_status"].value_counts().iter_rows():
+            report.id_status_counts[status] = report.id_status_counts.get(status, 0) + count
+    report.rows_loaded = records.height
+    report.rows_quarantined = len(quarantine)
+    if feed.kind == "event" and report.rows_read == 0:
+        report.status = DeliveryStatus.NO_EVENTS
+    return records, quarantine, report

@@ -3,11 +3,9 @@
 A feed never stops the month (feeds.md): a file that cannot be read, or a delivery that fails
 its blocking GX suite, is turned away whole — its rows are not loaded, the previous delivery
 stays in force, the rules that need it are held back — and its check shows red in Dagster
-while every other feed goes on."""
+while every other feed goes on. What becomes of a delivery is decided in ingestion.delivery;
+the assets here call it and show its outcome."""
 
-import json
-from collections import Counter
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,175 +24,31 @@ from dagster import (
     multi_asset,
 )
 
-from expectations.feed_gate import FeedValidation, validate_delivery
-from expectations.validate import FailedExpectation, ValidationSummary
 from ingestion.calendar import load_working_days
 from ingestion.catalogue import FEEDS, Feed
-from ingestion.errors import FeedFileError
+from ingestion.delivery import ERROR, FeedOutcome, ingest_delivery
 from ingestion.feedback import read_feedback, write_feedback
-from ingestion.landing import delivered_names, delivery_digest
-from ingestion.loader import (
-    DeliveryStatus,
-    LoadReport,
-    delivered_files,
-    ensure_tables,
-    last_delivered_month,
-    missing_counties,
-    parse_delivery,
-    record_not_delivered,
-    roster_shortfall,
-    write_delivery,
-)
+from ingestion.landing import delivered_names
 from ingestion.normalise import USABLE_ID_STATUSES
+from ingestion.report import DeliveryStatus, LoadReport
 from orchestration.partitions import MONTHS
 from orchestration.resources import MonitoringSettings, Warehouse
 
 FEED_CHECK = "gx_feed_suite"
 
 
-@dataclass
-class FeedOutcome:
-    """What became of one feed's delivery for the month. `read_before`: when the same files
-    (ingestion.landing.delivery_digest) were loaded for the month before, at that time: they
-    were not read again, and this is that load's outcome."""
-
-    report: LoadReport
-    validation: FeedValidation | None = None
-    read_before: str | None = None
-
-    def to_json(self) -> dict:
-        return {"report": asdict(self.report), "validation": asdict(self.validation) if self.validation else None}
-
-    @classmethod
-    def from_json(cls, data: dict, read_before: str) -> "FeedOutcome":
-        report = LoadReport(**{**data["report"], "status": DeliveryStatus(data["report"]["status"])})
-        validation = None
-        if data["validation"]:
-            summaries = [
-                ValidationSummary(**{**v, "failed": [FailedExpectation(**f) for f in v["failed"]]})
-                for v in (data["validation"]["blocking"], data["validation"]["warning"])
-            ]
-            validation = FeedValidation(*summaries)
-        return cls(report, validation, read_before)
-
-    @property
-    def status(self) -> DeliveryStatus:
-        return self.report.status
-
-    def check_result(self) -> AssetCheckResult:
-        """Red (ERROR) when the delivery was turned away, yellow (WARN) when it is missing or
-        only a warning expectation failed, green otherwise."""
-        report, validation = self.report, self.validation
-        if report.status == DeliveryStatus.REJECTED:
-            passed, severity, text = False, AssetCheckSeverity.ERROR, f"not delivered (turned away): {report.reason}"
-        elif report.status == DeliveryStatus.MISSING:
-            last = report.last_delivered_month or "never"
-            passed, severity, text = False, AssetCheckSeverity.WARN, f"not delivered; last delivery ({last}) in force"
-        elif validation is not None and not validation.warning.success:
-            passed, severity, text = False, AssetCheckSeverity.WARN, validation.warning.describe()
-        else:
-            passed, severity = True, AssetCheckSeverity.WARN
-            text = validation.blocking.describe() if validation else "no events this month"
-        if report.missing_counties:
-            passed, severity = False, AssetCheckSeverity.WARN
-            text += (
-                f"; no file for {len(report.missing_counties)} counties ({', '.join(report.missing_counties)}): "
-                "their previous roster stays in force"
-            )
-        if report.unknown_codes:
-            text += f"; {report.unknown_code_rows} unknown coded values kept as unknown"
-        if self.read_before:
-            text = f"same files as loaded at {self.read_before} UTC, not read again: " + text
-        metadata = {
-            "delivery_status": str(report.status),
-            "unknown_code_rows": report.unknown_code_rows,
-            "read_again": self.read_before is None,
-        }
-        if validation is not None:
-            metadata["expectations"] = validation.blocking.evaluated + validation.warning.evaluated
-            metadata["failed"] = MetadataValue.json(
-                [f.describe() for s in (validation.blocking, validation.warning) for f in s.failed]
-            )
-            if validation.blocking.docs_url:
-                metadata["data_docs"] = MetadataValue.url(validation.blocking.docs_url)
-        return AssetCheckResult(
-            check_name=FEED_CHECK, passed=passed, severity=severity, description=text, metadata=metadata
-        )
-
-
-def previous_rows(con: duckdb.DuckDBPyConnection, feed: Feed, month: str) -> int | None:
-    rows = con.execute(
-        "SELECT rows_loaded FROM raw.load_log WHERE feed_code = ? AND delivery_month < ? "
-        "AND status = 'loaded' ORDER BY delivery_month DESC LIMIT 1",
-        [feed.code, month],
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
-def _turn_away(
-    con, feed: Feed, month: str, report: LoadReport, reason: str, quarantine=None, validation=None
-) -> FeedOutcome:
-    report.status, report.reason = DeliveryStatus.REJECTED, reason
-    report.last_delivered_month = last_delivered_month(con, feed, month)
-    outcome = FeedOutcome(report, validation)
-    record_not_delivered(con, feed, month, report, quarantine, outcome.to_json())
-    return outcome
-
-
-def outcome_of_same_files(con: duckdb.DuckDBPyConnection, feed: Feed, month: str, digest: str) -> FeedOutcome | None:
-    """The logged outcome of the month's last load of the feed, when it read the same files."""
-    rows = con.execute(
-        "SELECT outcome, strftime(loaded_at, '%Y-%m-%d %H:%M') FROM raw.load_log "
-        "WHERE feed_code = ? AND delivery_month = ? AND content_digest = ? AND outcome IS NOT NULL",
-        [feed.code, month, digest],
-    ).fetchall()
-    return FeedOutcome.from_json(json.loads(rows[0][0]), rows[0][1]) if rows else None
-
-
-def ingest_delivery(
-    con: duckdb.DuckDBPyConnection, feed: Feed, landing_dir: Path, month: str, docs_root: Path | None = None
-) -> FeedOutcome:
-    """Read, validate and load one feed's delivery for the month; never raises for a bad
-    delivery (it is turned away, with the file, row and rule in the reason). Files already
-    loaded for the month (same digest) are not read again: a rerun of the month after one
-    department re-delivered reads that department's files only."""
-    ensure_tables(con, feed)
-    files = delivered_files(landing_dir, month, feed)
-    if not files:
-        report = LoadReport(
-            feed.code, month, status=DeliveryStatus.MISSING, last_delivered_month=last_delivered_month(con, feed, month)
-        )
-        record_not_delivered(con, feed, month, report)
-        return FeedOutcome(report)
-    digest = delivery_digest(files)
-    if (earlier := outcome_of_same_files(con, feed, month, digest)) is not None:
-        return earlier
-    try:
-        records, quarantine, report = parse_delivery(feed, month, files)
-    except FeedFileError as exc:
-        report = LoadReport(feed.code, month, files=[p.name for p in files], content_digest=digest)
-        return _turn_away(con, feed, month, report, str(exc))
-    report.content_digest = digest
-    if feed.kind == "snapshot" and not report.rows_read:
-        reason = f"no rows in {len(files)} file(s): an empty roster is not a month in which everyone left"
-        return _turn_away(con, feed, month, report, reason, quarantine)
-    if report.rows_read and not report.rows_loaded:
-        rules = ", ".join(f"{rule} ×{n}" for rule, n in Counter(report.quarantine_by_rule).most_common(3))
-        reason = f"every one of the {report.rows_read} rows was quarantined ({rules})"
-        return _turn_away(con, feed, month, report, reason, quarantine)
-    report.missing_counties = missing_counties(feed, files)
-    # a roster far shorter than last month in some county: a half-written file, not exits
-    if (shortfall := roster_shortfall(con, feed, month, records, report)) is not None:
-        report.missing_counties = []
-        return _turn_away(con, feed, month, report, shortfall, quarantine)
-    validation = None
-    if records.height:
-        validation = validate_delivery(con, feed, records, month, previous_rows(con, feed, month), docs_root)
-        if not validation.passed:
-            return _turn_away(con, feed, month, report, validation.blocking.describe(), quarantine, validation)
-    outcome = FeedOutcome(report, validation)
-    write_delivery(con, feed, month, records, quarantine, report, outcome.to_json())
-    return outcome
+def check_result(outcome: FeedOutcome) -> AssetCheckResult:
+    """The feed's check (ingestion.delivery.feed_check) as Dagster shows it."""
+    check = outcome.check_result()
+    metadata = dict(check.metadata)
+    if outcome.validation is not None:
+        metadata["failed"] = MetadataValue.json(check.failed)
+    if check.data_docs:
+        metadata["data_docs"] = MetadataValue.url(check.data_docs)
+    severity = AssetCheckSeverity.ERROR if check.severity == ERROR else AssetCheckSeverity.WARN
+    return AssetCheckResult(
+        check_name=FEED_CHECK, passed=check.passed, severity=severity, description=check.description, metadata=metadata
+    )
 
 
 def valid_id_share(report: LoadReport) -> float:
@@ -255,7 +109,7 @@ def feed_asset(feed: Feed) -> AssetsDefinition:
             context.log.error(f"{feed.code} {month}: turned away, previous delivery in force: {outcome.report.reason}")
         elif outcome.status == DeliveryStatus.MISSING:
             context.log.warning(f"{feed.code} {month}: not delivered; {outcome.report.last_delivered_month} in force")
-        return MaterializeResult(metadata=load_metadata(outcome.report), check_results=[outcome.check_result()])
+        return MaterializeResult(metadata=load_metadata(outcome.report), check_results=[check_result(outcome)])
 
     return _load
 

@@ -4,29 +4,31 @@ the publication day that due dates count from and disposals may not precede."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import duckdb
 
-from reference import month_end, rule_threshold, table_exists
+from ingestion.calendar import expected_publication_day
 
 
 def publication_day(con: duckdb.DuckDBPyConnection, month: str, today: date) -> date:
     """The day due dates count from and disposals may not precede: the month's first publication
-    if there was one; else today for a live run; else, for a replay of an old month, the
-    expected day (threshold publication_day_of_month of the next month)."""
-    if table_exists(con, "main", "publication_log"):
-        con.execute("ALTER TABLE main.publication_log ADD COLUMN IF NOT EXISTS published_on DATE")
+    if there was one (read only, no DDL); else ingestion.calendar.expected_publication_day."""
+    if _column_exists(con, "publication_log", "published_on"):
         first = con.execute(
             "SELECT published_on FROM main.publication_log WHERE month = ? ORDER BY version LIMIT 1", [month]
         ).fetchall()
         if first and first[0][0] is not None:
             return first[0][0]
-    end = month_end(month)
-    # a run long after the month end replays history: not the day someone replays it
-    if end < today <= end + timedelta(days=int(rule_threshold("live_run_days"))):
-        return today
-    return end + timedelta(days=int(rule_threshold("publication_day_of_month")))
+    return expected_publication_day(month, today)
+
+
+def _column_exists(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    query = (
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name = ? AND column_name = ?"
+    )
+    return con.execute(query, [table, column]).fetchall()[0][0] > 0
 
 
 @dataclass(frozen=True)

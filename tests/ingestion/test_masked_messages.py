@@ -7,8 +7,8 @@ import pytest
 
 from ingestion.catalogue import FEEDS_BY_CODE
 from ingestion.errors import FeedFileError
-from ingestion.loader import parse_delivery
 from ingestion.normalise import masked_code, normalise_amount, normalise_county, normalise_date, shown
+from ingestion.parse import parse_delivery
 from reference import ID_SHAPED_PATTERN
 
 ID = "141002196001011003"

@@ -62,8 +62,8 @@ def test_the_same_files_are_not_read_again_in_a_rerun(small_month, tmp_path, mon
     other content, or other reading code, is read again."""
     import shutil
 
+    import ingestion.delivery as assets
     import ingestion.landing
-    import orchestration.ingestion_assets as assets
 
     month_folder = tmp_path / "landing" / "2023-06"
     shutil.copytree(small_month.landing_dir / "2023-06", month_folder)
