@@ -14,7 +14,7 @@ from orchestration.ingestion_assets import county_feedback, delivery_log, feed_a
 from orchestration.linkage_assets import record_linkage
 from orchestration.partitions import MONTHS
 from orchestration.publication_assets import analyst_copy, county_workbooks
-from orchestration.quality_checks import alerts_publication_gate, rules_published
+from orchestration.quality_checks import alerts_publication_gate, month_delivery_board, rules_published
 from orchestration.resources import MonitoringSettings, Warehouse
 from orchestration.sensors import ServiceConfig, landing_sensor, monthly_schedule
 
@@ -50,7 +50,7 @@ def build_definitions(
             county_workbooks,
             analyst_copy,
         ],
-        asset_checks=[alerts_publication_gate, *rules_published],
+        asset_checks=[alerts_publication_gate, month_delivery_board, *rules_published],
         jobs=[job],
         sensors=[landing_sensor(job, settings.landing, service)],
         schedules=[monthly_schedule(job, service)],

@@ -2,10 +2,13 @@
 run inside the feed assets (a failed feed is turned away, not the month); only a failed check
 on the alerts themselves stops publication."""
 
+from collections import Counter
+
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetKey,
     MetadataValue,
     asset_check,
 )
@@ -14,6 +17,7 @@ from dagster_dbt import get_asset_key_for_model
 from expectations.rule_gate import HoldKind, decisions_frame, decisions_of
 from expectations.suites import alert_count_suite, alerts_suite, rule_departments
 from expectations.validate import ValidationSummary, update_data_docs, validate_frame
+from ingestion.catalogue import FEEDS
 from orchestration.dbt_assets import dbt_after_linkage
 from orchestration.partitions import MONTHS
 from orchestration.resources import Warehouse
@@ -104,3 +108,84 @@ def rule_published_check(rule_id: str):
 
 
 rules_published = [rule_published_check(rule_id) for rule_id, _ in rule_departments()]
+
+
+DELIVERY_BOARD = "delivery_board"
+BOARD_WORDS = {"loaded": "loaded", "no_events": "no events", "rejected": "turned away", "missing": "missing"}
+
+
+def delivery_board(con, month: str) -> list[dict]:
+    """Every feed of the catalogue for the month: its outcome (raw.load_log.status), the reason a
+    delivery was turned away, rows loaded and quarantined, and whether its files are the same
+    as the previous month's delivery of the feed (same content digest)."""
+    rows = con.execute(
+        """
+        SELECT l.feed_code, l.status, l.reason, l.rows_loaded, l.rows_quarantined,
+               l.content_digest IS NOT NULL AND l.content_digest = (
+                   SELECT p.content_digest FROM raw.load_log p
+                   WHERE p.feed_code = l.feed_code AND p.delivery_month < l.delivery_month
+                     AND p.status IN ('loaded', 'no_events')
+                   ORDER BY p.delivery_month DESC LIMIT 1) AS same_as_before
+        FROM raw.load_log l WHERE l.delivery_month = ?
+        """,
+        [month],
+    ).fetchall()
+    logged = {r[0]: r for r in rows}
+    board = []
+    for feed in FEEDS:
+        code, status, reason, loaded, quarantined, same = logged.get(feed.code, (feed.code, None, None, 0, 0, False))
+        board.append(
+            {
+                "feed": code,
+                "outcome": BOARD_WORDS.get(status, status or "not run"),
+                "reason": reason or "",
+                "rows_loaded": int(loaded or 0),
+                "rows_quarantined": int(quarantined or 0),
+                "same_as_last_month": bool(same),
+            }
+        )
+    return board
+
+
+def board_markdown(board: list[dict]) -> str:
+    lines = [
+        "| feed | outcome | rows loaded | rows quarantined | same files as last month | reason |",
+        "|---|---|---:|---:|---|---|",
+    ]
+    for row in board:
+        reason = row["reason"].replace("|", "/").replace("\n", " ")
+        same = "yes" if row["same_as_last_month"] else ""
+        figures = f"{row['rows_loaded']} | {row['rows_quarantined']}"
+        lines.append(f"| {row['feed']} | {row['outcome']} | {figures} | {same} | {reason} |")
+    return "\n".join(lines)
+
+
+@asset_check(
+    asset=AssetKey(["raw", "load_log"]),
+    name=DELIVERY_BOARD,
+    partitions_def=MONTHS,
+    description="The month's delivery board: every feed's outcome (loaded / turned away with the reason / "
+    "missing / no events), rows loaded and quarantined, and whether the files are the same as last month's. "
+    "Yellow when a feed was turned away, is missing, or quarantined rows; its rules are held back, the "
+    "month is still published.",
+)
+def month_delivery_board(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+    month = context.partition_key
+    with warehouse.get_connection() as con:
+        board = delivery_board(con, month)
+    counts = Counter(row["outcome"] for row in board)
+    quarantined = sum(row["rows_quarantined"] for row in board)
+    not_delivered = [row["feed"] for row in board if row["outcome"] not in ("loaded", "no events")]
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    return AssetCheckResult(
+        passed=not not_delivered and not quarantined,
+        severity=AssetCheckSeverity.WARN,
+        description=f"{month}: {summary}; {quarantined} rows quarantined"
+        + (f"; not delivered: {', '.join(not_delivered)}" if not_delivered else ""),
+        metadata={
+            "board": MetadataValue.md(board_markdown(board)),
+            **{f"feeds_{outcome.replace(' ', '_')}": n for outcome, n in counts.items()},
+            "rows_quarantined": quarantined,
+            "feeds_same_as_last_month": sum(row["same_as_last_month"] for row in board),
+        },
+    )

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
+from dagster._core.utils import make_new_run_id
 
 from expectations.rule_gate import APPROVE_TAG
 from ingestion.landing import delivered_names, feed_of
@@ -79,9 +80,63 @@ def check_order_before_running(warehouse: Path, month: str) -> None:
         con.close()
 
 
-def instance_for_runs() -> DagsterInstance:
-    """DAGSTER_HOME's instance (the run shows in the UI), else an ephemeral one."""
+REPOSITORY_DAGSTER_HOME = Path(__file__).resolve().parent.parent / "dagster_home"
+
+
+def instance_for_runs(dagster_home: str | Path | None = None) -> DagsterInstance:
+    """The instance at `dagster_home`, else DAGSTER_HOME's (the run shows in the UI), else an
+    ephemeral one (the tests, which pop DAGSTER_HOME and call main() in-process)."""
+    if dagster_home:
+        return DagsterInstance.from_config(str(Path(dagster_home).resolve()))
     return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+
+
+class Progress:
+    """One line per stage (step) and per feed on the terminal while the run goes, with the
+    time since the run started and the stage's own time: read from the run's events as they
+    are stored. Counts and statuses only, never a name or an ID number."""
+
+    def __init__(self, stream, started: float):
+        self.stream, self.started, self.step_started = stream, started, {}
+
+    def say(self, text: str) -> None:
+        self.stream.write(f"[{time.perf_counter() - self.started:6.1f}s] {text}\n")
+        self.stream.flush()
+
+    def stage_time(self, step: str) -> str:
+        return f"{time.perf_counter() - self.step_started.get(step, self.started):.1f}s"
+
+    def __call__(self, entry) -> None:
+        event = entry.dagster_event
+        if event is None:
+            return
+        step = event.step_key or ""
+        kind = event.event_type
+        if kind == DagsterEventType.STEP_START:
+            self.step_started[step] = time.perf_counter()
+            if not step.startswith("raw__"):  # a feed says its outcome when it is loaded
+                self.say(f"stage {step} started")
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            key = materialization.asset_key.path
+            metadata = {k: v.value for k, v in materialization.metadata.items()}
+            if key[0] == "raw" and "delivery_status" in metadata:
+                status = metadata["delivery_status"]
+                self.say(
+                    f"feed  {key[-1]}: {FEED_STATUS_WORDS.get(status, status)}, "
+                    f"{metadata.get('rows_loaded', 0)} rows loaded, {metadata.get('rows_quarantined', 0)} quarantined "
+                    f"({self.stage_time(step)})"
+                )
+        elif kind == DagsterEventType.STEP_SUCCESS:
+            if not step.startswith("raw__"):
+                self.say(f"stage {step} done ({self.stage_time(step)})")
+        elif kind == DagsterEventType.STEP_FAILURE:
+            self.say(f"stage {step} FAILED ({self.stage_time(step)}); the errors follow at the end")
+        elif kind == DagsterEventType.STEP_SKIPPED:
+            self.say(f"stage {step} skipped (its inputs were not produced)")
+
+
+FEED_STATUS_WORDS = {"loaded": "loaded", "no_events": "no events", "rejected": "TURNED AWAY", "missing": "missing"}
 
 
 def run_month(
@@ -90,6 +145,7 @@ def run_month(
     month: str,
     instance: DagsterInstance | None = None,
     approved_jumps: list[str] = (),
+    progress: Progress | None = None,
 ):
     """Execute partition `month` of the monthly job in this process; returns Dagster's result.
     `approved_jumps`: rule ids whose count jump this month is approved (the run's tag)."""
@@ -97,8 +153,11 @@ def run_month(
     instance = instance or instance_for_runs()
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     tags = {APPROVE_TAG: ",".join(approved_jumps)} if approved_jumps else None
+    run_id = make_new_run_id()
+    if progress is not None:
+        instance.add_event_listener(run_id, progress)
     return job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config, partition_key=month, tags=tags
+        instance=instance, raise_on_error=False, run_config=run_config, partition_key=month, tags=tags, run_id=run_id
     )
 
 
@@ -245,7 +304,10 @@ def write_timings(path: Path, result, summary: RunSummary, instance: DagsterInst
     path.write_text(json.dumps({"steps": list(steps.values()), **figures}, indent=1), encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, default_dagster_home: Path | None = None) -> int:
+    """`default_dagster_home`: the instance when neither --dagster-home nor DAGSTER_HOME is
+    given (the command line passes the repository's dagster_home/, so its runs show in the UI
+    of `make dev`; in-process callers get an ephemeral instance)."""
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -273,6 +335,12 @@ def main(argv: list[str] | None = None) -> int:
         help="publish RULE although its alert count jumped past the gate's limits this month (you looked at "
         "the jump and accept it; repeat for several rules). Without it such a rule is held back alone",
     )
+    parser.add_argument(
+        "--dagster-home",
+        default="",
+        help="Dagster instance folder the run is recorded in (default: $DAGSTER_HOME, else the repository's "
+        "dagster_home/, the one `make dev` shows)",
+    )
     args = parser.parse_args(argv)
     landing = Path(args.landing).resolve()
     try:
@@ -294,9 +362,20 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     log_path = warehouse.folder / "logs" / f"run-{args.month}-{stamp}-{os.getpid()}.log"
-    instance = instance_for_runs()
-    with console_to(log_path):
-        result = run_month(settings, warehouse, args.month, instance, [r.upper() for r in args.approve_count_jump])
+    home = args.dagster_home or ("" if os.environ.get("DAGSTER_HOME") else default_dagster_home)
+    instance = instance_for_runs(home)
+    # the terminal, kept before the console goes to the log file (a caller's redirected stdout as it is)
+    terminal = os.fdopen(os.dup(1), "w", encoding="utf-8") if sys.stdout is sys.__stdout__ else sys.stdout
+    progress = Progress(terminal, started)
+    progress.say(f"month {args.month}: running (full log: {log_path})")
+    try:
+        with console_to(log_path):
+            result = run_month(
+                settings, warehouse, args.month, instance, [r.upper() for r in args.approve_count_jump], progress
+            )
+    finally:
+        if terminal is not sys.stdout:
+            terminal.close()
     seconds = time.perf_counter() - started
     summary = summarise(result)
     if args.timings:
@@ -342,4 +421,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(default_dagster_home=REPOSITORY_DAGSTER_HOME if REPOSITORY_DAGSTER_HOME.is_dir() else None))
