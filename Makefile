@@ -19,7 +19,7 @@ export LINFEN_LANDING := $(CURDIR)/$(DEMO_DIR)/landing
 export LINFEN_WAREHOUSE := $(CURDIR)/$(WAREHOUSE)
 export LINFEN_OUTPUT := $(CURDIR)/$(OUTPUT)
 
-.PHONY: install demo test bench soak evaluate dev train lint
+.PHONY: install demo test bench soak evaluate dev train lint docs docs-serve
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,5 +60,17 @@ dev: $(INSTALLED)
 train: $(INSTALLED)
 	$(BIN)/python -m linkage.train --warehouse $(WAREHOUSE)
 
+# ruff on the Python, sqlfluff on the dbt models (.sqlfluff: dialect duckdb, dbt templater; it
+# compiles the models with dbt, so it needs a warehouse path, not a warehouse)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project/models --processes 2
+
+# the dbt docs site of the models and seeds (descriptions, columns, lineage) in dbt_project/target/;
+# make docs-serve serves it at http://127.0.0.1:$(DOCS_PORT)
+DOCS_PORT ?= 8080
+docs: $(INSTALLED)
+	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt docs generate
+
+docs-serve: docs
+	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
