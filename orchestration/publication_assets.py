@@ -1,6 +1,7 @@
 """Stage 5: one workbook per county and month, published only after the quality gate passed;
 then the analysts' read-only copy of the warehouse."""
 
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -39,13 +40,59 @@ def county_workbooks(
     )
 
 
+# LINFEN_ANALYST_FULL_IDS=1 (or true/yes/on): the analysts' copy keeps full ID numbers, for a
+# deployment whose analysts are cleared for them; unset, every ID number column is masked
+FULL_IDS_ENV = "LINFEN_ANALYST_FULL_IDS"
+
+
+def analyst_full_ids() -> bool:
+    return os.environ.get(FULL_IDS_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def id_number_columns(con) -> list[tuple[str, str, str]]:
+    """Every column of a base table holding ID numbers (`…id_number…`, its `_raw` delivered text
+    too; not the `_status` flag): (schema, table, column). Views read them, so they show masked."""
+    return con.execute(
+        """
+        SELECT c.table_schema, c.table_name, c.column_name
+        FROM information_schema.columns AS c
+        JOIN information_schema.tables AS t USING (table_catalog, table_schema, table_name)
+        WHERE t.table_type = 'BASE TABLE' AND c.data_type = 'VARCHAR'
+            AND c.column_name ILIKE '%id_number%' AND c.column_name NOT ILIKE '%_status'
+        ORDER BY 1, 2, 3
+        """
+    ).fetchall()
+
+
+def mask_id_columns(path: Path) -> int:
+    """Mask every ID number column of the copy at `path` as the workbooks do (first 6 and last 4
+    characters shown; 10 or fewer: all stars). Returns the columns masked."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    try:
+        columns = id_number_columns(con)
+        for schema, table, column in columns:
+            quoted = f'"{column}"'
+            con.execute(
+                f'UPDATE "{schema}"."{table}" SET {quoted} = CASE WHEN length({quoted}) <= 10 '
+                f"THEN repeat('*', length({quoted})) ELSE left({quoted}, 6) || repeat('*', length({quoted}) - 10) "
+                f"|| right({quoted}, 4) END WHERE {quoted} IS NOT NULL"
+            )
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return len(columns)
+
+
 class AnalystCopyError(OSError):
     """The analysts' copy could not be replaced (a full disk): the previous copy stays, whole."""
 
 
-def publish_analyst_copy(warehouse: Warehouse, copy: Path) -> int:
+def publish_analyst_copy(warehouse: Warehouse, copy: Path, full_ids: bool | None = None) -> int:
     """Copy the closed warehouse to `copy` atomically (written aside, then renamed over the old
-    copy: an analyst with the old copy open keeps reading it). Returns its size in bytes. A copy
+    copy: an analyst with the old copy open keeps reading it), every ID number column masked
+    (first 6 + last 4) unless `full_ids` (default: LINFEN_ANALYST_FULL_IDS). Returns its size in bytes. A copy
     that fails (a full disk) leaves no `.partial` behind and the previous copy in place, and
     raises AnalystCopyError."""
     database = warehouse.path
@@ -55,6 +102,11 @@ def publish_analyst_copy(warehouse: Warehouse, copy: Path) -> int:
     partial = copy.with_name(f".{copy.name}.partial")
     try:
         shutil.copyfile(database, partial)
+        if not (analyst_full_ids() if full_ids is None else full_ids):
+            try:
+                mask_id_columns(partial)
+            except Exception as exc:  # duckdb's errors: the unmasked copy must not stay
+                raise OSError(errno.EIO, f"ID numbers not masked ({type(exc).__name__})") from exc
         with open(partial, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(partial, copy)
@@ -73,7 +125,8 @@ def publish_analyst_copy(warehouse: Warehouse, copy: Path) -> int:
     partitions_def=MONTHS,
     kinds={"duckdb"},
     description="A read-only copy of the warehouse for analysts (<warehouse folder>/analyst/), replaced "
-    "atomically after each successful run, so queries never block or break a run.",
+    "atomically after each successful run, so queries never block or break a run; ID numbers masked "
+    "(first 6 + last 4) in every table unless LINFEN_ANALYST_FULL_IDS=1.",
 )
 def analyst_copy(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     """The month is published by then (the county workbooks are swapped in): a copy that cannot

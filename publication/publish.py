@@ -19,6 +19,7 @@ from publication.workbooks import (
     alert_rows,
     check_staged_workbooks,
     feedback_problems,
+    first_publication_days,
     month_notes,
     swap_in,
     to_workbook_row,
@@ -79,15 +80,18 @@ def _staged_and_swapped(
     for alert in alerts:
         for county in alert_counties(alert):
             by_county.setdefault(county, []).append(to_workbook_row(alert))
+    firsts = first_publication_days(con, month)
     written = []
     for code, name, _ in counties():
         filename = workbook_name(code, name, month)
         rows = by_county.get(code, [])
         notes = month_notes(con, month, code)
         problems = feedback_problems(con, month, code)
-        write_county_workbook(staging / filename, name, month, rows, notes, version.label, problems)
+        write_county_workbook(
+            staging / filename, name, month, rows, notes, version.label, problems, version.published_on, firsts
+        )
         written.append(CountyWorkbook(code, name, folder / filename, len(rows)))
-    overviews = write_overviews(con, month, staging)
+    overviews = write_overviews(con, month, staging, version.published_on, firsts)
     # the platform files carry the full ID number the platform matches on: not for the counties
     readable = [p for p in overviews if p.parent.name != PLATFORM_FOLDER]
     check_staged_workbooks(staging, {a["alert_id"]: alert_counties(a) for a in alerts}, readable)

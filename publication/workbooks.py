@@ -14,11 +14,29 @@ import duckdb
 import fastexcel
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.utility
 
 from expectations.suites import published_text_suite, published_workbooks_suite
 from expectations.validate import validate_frame
 from ingestion.feedback import DISPOSAL_STATUSES
-from reference import NO_VALID_ID, counties, fold_text, id_shapes, mask_id, mask_id_shapes, table_exists
+from publication.instructions import (
+    NO_HOUSEHOLD,
+    UNKNOWN_PLACE,
+    ReturnSettings,
+    print_layout,
+    return_deadline,
+    write_instructions_sheet,
+)
+from reference import (
+    NO_VALID_ID,
+    counties,
+    fold_text,
+    id_shapes,
+    mask_id,
+    mask_id_shapes,
+    month_end,
+    table_exists,
+)
 
 OVERDUE_MARK = "（已逾期）"
 ALERT_COLUMNS = [
@@ -38,8 +56,11 @@ ALERT_COLUMNS = [
     "首次预警月份",
     "状态",
     "处置时限",
-    "已反馈处置",  # what the county returned before, read-only
+    "以往反馈（只读）",  # what was returned before (an earlier month's disposal), read-only
 ]
+PREVIOUS_DISPOSAL = "以往反馈（只读）"
+LEVEL_ORDER = ("红", "橙", "黄")  # what to do first: the notice's levels, highest first
+
 DISPOSAL_COLUMNS = ["处置状态", "处置说明", "处置日期", "处置人"]
 DISPOSAL_CHOICES = list(DISPOSAL_STATUSES)
 SUMMARY_DIMENSIONS = [
@@ -109,9 +130,9 @@ def _row_values(alert: dict) -> list:
         alert["rule"],
         alert["level"],
         alert["department"],
-        alert["township"] or "",
-        alert["village"] or "",
-        alert["household_number"] or "",
+        alert["township"] or UNKNOWN_PLACE,
+        alert["village"] or UNKNOWN_PLACE,
+        alert["household_number"] or NO_HOUSEHOLD,
         alert["subject_name"] or "",
         mask_id(alert["subject_id_number"]) or NO_VALID_ID,
         alert["category_label"],
@@ -166,6 +187,121 @@ def month_notes(con: duckdb.DuckDBPyConnection, month: str, county_code: str | N
     return notes
 
 
+def work_order(row: list) -> tuple:
+    """What to do first: 红, 橙, 黄; overdue first within a level; the earliest due date; then
+    the household's alerts together (一户一条救助链: the place and 户编号 as published)."""
+    level = row[ALERT_COLUMNS.index("预警等级")]
+    due = str(row[ALERT_COLUMNS.index("处置时限")])
+    places = [str(row[ALERT_COLUMNS.index(c)]) for c in ("乡镇（街道）", "村（社区）", "户编号")]
+    return (
+        LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER),
+        not due.endswith(OVERDUE_MARK),
+        due[:10] or "9999",
+        *places,
+        str(row[0]),
+    )
+
+
+def summary_order(column: str, value: object) -> tuple:
+    if column == "预警等级" and value in LEVEL_ORDER:
+        return (LEVEL_ORDER.index(value), "")
+    return (len(LEVEL_ORDER), str(value))
+
+
+def is_overdue_row(row: list) -> bool:
+    return str(row[ALERT_COLUMNS.index("处置时限")]).endswith(OVERDUE_MARK)
+
+
+# printed on A4 landscape, one page wide: the widths of the alert columns (characters); the
+# long ones wrap, the read-only codes stay narrow
+DETAIL_WIDTHS = {
+    "预警编号": 11, "预警类型": 7, "预警规则": 13, "预警等级": 5, "推送部门": 7, "乡镇（街道）": 9,
+    "村（社区）": 9, "户编号": 14, "姓名": 7, "身份证号": 16, "监测类别": 7, "预警依据": 32,
+    "数据截止日期": 9, "首次预警月份": 7, "状态": 5, "处置时限": 10, PREVIOUS_DISPOSAL: 13,
+    "处置状态": 11, "处置说明": 14, "处置日期": 10, "处置人": 7,
+}  # fmt: skip
+
+
+def shown_lines(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped in a column `width` characters wide at 9 pt (a CJK
+    character is two wide): the row height is set from it, as LibreOffice and WPS do not grow a
+    row for wrapped text written by xlsxwriter."""
+    wide = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return max(1, -(-wide // max(int(width * 1.15), 1)))
+
+
+def write_detail_sheet(
+    workbook: xlsxwriter.Workbook,
+    name: str,
+    rows: list[list],
+    first_published: list[date],
+    lead: tuple[str, list[str]] | None = None,
+    when_empty: str | None = None,
+) -> None:
+    """The alerts with the four disposal columns to fill in (the rest locked), in work order,
+    overdue rows on red; each row's 处置日期 accepts no day before the alert's first publication.
+    `lead`: a column put first (the department's sheets: 区县) and its value per row."""
+    small = {"font_size": 9, "valign": "top", "text_wrap": True, "border": 1, "border_color": "#BFBFBF"}
+    header = workbook.add_format({**small, "bold": True, "bg_color": "#DDEBF7"})
+    to_fill = workbook.add_format({**small, "bold": True, "bg_color": "#FFF2CC"})
+    plain = workbook.add_format(small)
+    late = workbook.add_format({**small, "bg_color": "#FFC7CE", "font_color": "#9C0006"})
+    fillable = workbook.add_format({**small, "locked": False, "bg_color": "#FFFBEA"})
+    date_fillable = workbook.add_format({**small, "locked": False, "bg_color": "#FFFBEA", "num_format": "yyyy-mm-dd"})
+    sheet = workbook.add_worksheet(name)
+    order = sorted(range(len(rows)), key=lambda i: work_order(rows[i]))
+    headers = ([lead[0]] if lead else []) + ALERT_COLUMNS
+    shift = len(headers) - len(ALERT_COLUMNS)
+    for col, title in enumerate(headers):
+        sheet.write_string(0, col, title, header)
+    for col, title in enumerate(DISPOSAL_COLUMNS, start=len(headers)):
+        sheet.write_string(0, col, title, to_fill)
+    by_day: dict[date, list[int]] = {}
+    for r, i in enumerate(order, start=1):
+        row = rows[i]
+        style = late if is_overdue_row(row) else plain
+        values = ([lead[1][i]] if lead else []) + [str(v) for v in row]
+        for c, value in enumerate(values):
+            sheet.write_string(r, c, value, style)
+        lines = max(shown_lines(v, DETAIL_WIDTHS.get(t, 7)) for v, t in zip(values, headers, strict=True))
+        sheet.set_row(r, 12 * lines + 2)
+        for c in range(len(headers), len(headers) + len(DISPOSAL_COLUMNS)):
+            sheet.write_blank(
+                r, c, None, date_fillable if DISPOSAL_COLUMNS[c - len(headers)] == "处置日期" else fillable
+            )
+        by_day.setdefault(first_published[i], []).append(r)
+    if not rows and when_empty:  # not in a county's book: the gate reads its 预警编号 column
+        sheet.write_string(1, 0, when_empty)
+    last = max(len(rows), 1)
+    status_col = len(headers)
+    date_col = status_col + DISPOSAL_COLUMNS.index("处置日期")
+    sheet.data_validation(
+        1, status_col, last, status_col,
+        {"validate": "list", "source": DISPOSAL_CHOICES, "error_title": "处置状态",
+         "error_message": "请从下拉选项中选择：" + "、".join(DISPOSAL_CHOICES)},
+    )  # fmt: skip
+    for day, lines in sorted(by_day.items()):
+        cells = " ".join(xlsxwriter.utility.xl_rowcol_to_cell(r, date_col) for r in lines)
+        sheet.data_validation(
+            lines[0], date_col, lines[0], date_col,
+            {"validate": "date", "criteria": ">=", "value": day, "multi_range": cells,
+             "input_title": "处置日期", "input_message": f"不早于{day.isoformat()}（预警首次发布日）",
+             "error_title": "处置日期", "error_message": f"处置日期不得早于预警首次发布日 {day.isoformat()}"},
+        )  # fmt: skip
+    sheet.autofilter(0, 0, last, len(headers) + len(DISPOSAL_COLUMNS) - 1)
+    sheet.freeze_panes(1, shift + 1)
+    for c, title in enumerate([*headers, *DISPOSAL_COLUMNS]):
+        sheet.set_column(c, c, DETAIL_WIDTHS.get(title, 7))
+    print_layout(sheet, repeat_header=True)
+    sheet.set_row(0, 30)
+    # no password: the lock keeps the published columns as published, not people out; Excel
+    # does not sort a protected sheet's locked cells: filtering works
+    sheet.protect(
+        "",
+        {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True, "select_locked_cells": True},
+    )
+
+
 def write_county_workbook(
     path: Path,
     county_name: str,
@@ -174,30 +310,45 @@ def write_county_workbook(
     notes: list[str] = (),
     version: str = "",
     problems: list[tuple] = (),
+    published_on: date | None = None,
+    first_published: dict[str, date] | None = None,
 ) -> None:
-    """The county's workbook: a summary sheet, then the alerts. Every value is written as text
-    (a name beginning with = is never a formula); the sheet is protected without a password,
-    so that only the disposal columns can be filled in, while filtering and sorting still work."""
+    """The county's workbook: a summary sheet, the alerts, the 填报说明 (what to fill in, by when,
+    where it goes back), the report on returned rows. Every value is written as text (a name
+    beginning with = is never a formula); the sheet is protected without a password, so that
+    only the disposal columns can be filled in, while filtering still works. `published_on`:
+    the publication day disposals are checked against (a workbook written outside a run: the
+    month end, as the reader falls back to); `first_published`: per alert first published in
+    an earlier month, that day."""
+    published_on = published_on or month_end(month)
+    days = [(first_published or {}).get(r[0], published_on) for r in rows]
+    settings = ReturnSettings.from_environment()
     workbook = xlsxwriter.Workbook(str(path))
     title = workbook.add_format({"bold": True, "font_size": 14})
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    to_fill = workbook.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    key = workbook.add_format({"bold": True, "font_color": "#1F4E78"})
 
     summary = workbook.add_worksheet("汇总")
     summary.write(0, 0, f"{county_name}低收入人口动态监测预警汇总（{month}）", title)
-    households = len({r[ALERT_COLUMNS.index("户编号")] or r[ALERT_COLUMNS.index("预警编号")] for r in rows})
-    summary.write_string(1, 0, f"预警总数：{len(rows)}；涉及户数：{households}（明细按户排列，一户一条救助链）")
-    overdue = sum(1 for r in rows if str(r[ALERT_COLUMNS.index("处置时限")]).endswith(OVERDUE_MARK))
+    households = len({r[ALERT_COLUMNS.index("户编号")] if r[ALERT_COLUMNS.index("户编号")] != NO_HOUSEHOLD
+                      else r[ALERT_COLUMNS.index("预警编号")] for r in rows})  # fmt: skip
+    summary.write_string(1, 0, f"预警总数：{len(rows)}；涉及户数：{households}（明细按等级、逾期、处置时限排列）")
+    overdue = sum(1 for r in rows if is_overdue_row(r))
     summary.write_string(2, 0, f"已逾期未反馈：{overdue}条" + (f"；{version}" if version else ""))
-    line = 4
+    summary.write_string(
+        3, 0,
+        f"本表发布日：{published_on.isoformat()}（处置日期不得早于预警首次发布日）；"
+        f"请于 {return_deadline(published_on, settings).isoformat()} 前反馈，填法和报送方式见“填报说明”表。",
+        key,
+    )  # fmt: skip
+    line = 5
     for label, column in SUMMARY_DIMENSIONS:
         index = ALERT_COLUMNS.index(column)
         counts = Counter(r[index] for r in rows)
         summary.write(line, 0, f"按{label}", header)
         summary.write(line, 1, "条数", header)
         line += 1
-        for value, count in sorted(counts.items()):
+        for value, count in sorted(counts.items(), key=lambda kv: summary_order(column, kv[0])):
             summary.write_string(line, 0, str(value))
             summary.write_number(line, 1, count)
             line += 1
@@ -211,53 +362,34 @@ def write_county_workbook(
             summary.set_row(line, 15 * (1 + len(note) // 30))  # about 30 characters a line across A:D
             line += 1
     summary.set_column(0, 0, 28)
-    summary.fit_to_pages(1, 0)  # printed: one page wide
+    print_layout(summary)
 
-    sheet = workbook.add_worksheet("预警明细")
-    fillable = workbook.add_format({"locked": False, "bg_color": "#FFFBEA", "border": 1})
-    overdue_format = workbook.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE", "bold": True})
-    for col, name in enumerate(ALERT_COLUMNS):
-        sheet.write_string(0, col, name, header)
-    for col, name in enumerate(DISPOSAL_COLUMNS, start=len(ALERT_COLUMNS)):
-        sheet.write_string(0, col, name, to_fill)
-    due = ALERT_COLUMNS.index("处置时限")
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            late = c == due and str(value).endswith(OVERDUE_MARK)
-            sheet.write_string(
-                r, c, str(value), overdue_format if late else wrap if ALERT_COLUMNS[c] == "预警依据" else None
-            )
-        for c in range(len(ALERT_COLUMNS), len(ALERT_COLUMNS) + len(DISPOSAL_COLUMNS)):
-            sheet.write_blank(r, c, None, fillable)
-    last = max(len(rows), 1)
-    disposal_col = len(ALERT_COLUMNS)
-    sheet.data_validation(1, disposal_col, last, disposal_col, {"validate": "list", "source": DISPOSAL_CHOICES})
-    sheet.data_validation(
-        1, disposal_col + 2, last, disposal_col + 2, {"validate": "date", "criteria": ">", "value": date(2000, 1, 1)}
-    )
-    sheet.autofilter(0, 0, last, len(ALERT_COLUMNS) + len(DISPOSAL_COLUMNS) - 1)
-    sheet.freeze_panes(1, 2)
-    sheet.set_landscape()
-    sheet.set_paper(8)  # A3: the alerts print one page wide, the header on each page
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
-    sheet.set_column(0, 1, 16)
-    sheet.set_column(2, 2, 22)
-    sheet.set_column(5, 7, 14)
-    sheet.set_column(9, 9, 20)
-    sheet.set_column(11, 11, 60)
-    sheet.set_column(12, 13, 12)
-    sheet.set_column(ALERT_COLUMNS.index("处置时限"), ALERT_COLUMNS.index("处置时限"), 20)
-    sheet.set_column(ALERT_COLUMNS.index("已反馈处置"), ALERT_COLUMNS.index("已反馈处置"), 30)
-    sheet.set_column(disposal_col, disposal_col + len(DISPOSAL_COLUMNS) - 1, 14, fillable)
-    # no password: the lock keeps the published columns as published, not people out
-    sheet.protect(
-        "",
-        {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True, "select_locked_cells": True},
-    )
+    write_detail_sheet(workbook, "预警明细", rows, days)
+    write_instructions_sheet(workbook, "本县（市、区）", published_on, settings)
     if problems:
         write_problems_sheet(workbook, problems, header)
     workbook.close()
+
+
+def first_publication_days(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, date]:
+    """Per alert first raised in an earlier month that was published, that month's first
+    publication day: the day the disposal reader checks its 处置日期 against."""
+    if not (table_exists(con, "main", "alert_history") and table_exists(con, "main", "publication_log")):
+        return {}
+    return dict(
+        con.execute(
+            """
+            WITH firsts AS (
+                SELECT alert_id, min(month) AS first_month FROM main.alert_history WHERE month <= ? GROUP BY 1
+            ), days AS (
+                SELECT month, arg_min(published_on, version) AS day FROM main.publication_log GROUP BY 1
+            )
+            SELECT alert_id, day FROM firsts JOIN days ON days.month = firsts.first_month
+            WHERE first_month < ? AND day IS NOT NULL
+            """,
+            [month, month],
+        ).fetchall()
+    )
 
 
 FEEDBACK_PROBLEM_COLUMNS = ["退回文件", "行号", "预警编号", "未采用原因"]

@@ -103,7 +103,7 @@ def test_the_workbook_shows_what_the_county_returned(july):
     returned, con, run = july
     workbook = next((run.output / JULY).glob(f"{returned.county_code}_*.xlsx"))
     sheet = fastexcel.read_excel(str(workbook)).load_sheet("预警明细", dtypes="string").to_polars()
-    shown = dict(zip(sheet["预警编号"].to_list(), sheet["已反馈处置"].to_list(), strict=True))
+    shown = dict(zip(sheet["预警编号"].to_list(), sheet["以往反馈（只读）"].to_list(), strict=True))
     recorded = dict(
         con.execute("SELECT alert_id, disposal_record FROM main.alerts WHERE disposal_record IS NOT NULL").fetchall()
     )

@@ -1,6 +1,6 @@
 """One ID-number rule for every published text (reference.id_shapes), on Unicode-folded text:
 what county staff type into the disposal columns — a full-width or a spaced ID number — comes
-back in 已反馈处置 and on the 反馈问题 sheet masked, and the publication gate, reading the
+back in 以往反馈（只读） and on the 反馈问题 sheet masked, and the publication gate, reading the
 staged workbooks back, finds any that escaped, 户编号 included."""
 
 import re
@@ -103,7 +103,7 @@ def test_an_id_typed_into_a_disposal_column_is_published_masked(column, form, tm
             for value in frame[c].drop_nulls().to_list():
                 assert not id_shapes(value, household_number=household), (name, value)
     if column == "处置人" and report.applied:
-        shown = reader.load_sheet("预警明细", dtypes="string").to_polars()["已反馈处置"].to_list()
+        shown = reader.load_sheet("预警明细", dtypes="string").to_polars()["以往反馈（只读）"].to_list()
         assert any("王科员" in (v or "") and "********" in v for v in shown)
 
 
@@ -118,7 +118,7 @@ def _staged_raw(tmp_path, column: str, value: str):
     return staging
 
 
-@pytest.mark.parametrize("column", ["已反馈处置", "预警依据", "户编号", "村（社区）"])
+@pytest.mark.parametrize("column", ["以往反馈（只读）", "预警依据", "户编号", "村（社区）"])
 @pytest.mark.parametrize("form", [*TYPED, "ascii"], ids=[*TYPED, "ascii"])
 def test_the_gate_stops_an_unmasked_id_in_any_column(column, form, tmp_path):
     value = ID_C if form == "ascii" else IDEOGRAPHIC_SPACED if column == "户编号" else TYPED[form]
