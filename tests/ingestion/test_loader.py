@@ -252,7 +252,7 @@ def test_a_corrected_redelivery_replaces_the_months_rows_and_keeps_the_old_in_hi
     assert count(con, "SELECT count(*) FROM raw.replaced_events") == 1, "the same file again moves nothing"
 
 
-def test_rerunning_an_earlier_month_keeps_a_later_correction(tmp_path, con):
+def test_rerunning_an_earlier_month_keeps_a_later_correction(tmp_path, con, monkeypatch):
     feed = FEEDS_BY_CODE["civil_applications"]
     landing = write_landing(
         tmp_path,
@@ -266,6 +266,7 @@ def test_rerunning_an_earlier_month_keeps_a_later_correction(tmp_path, con):
     )
     ingest_delivery(con, feed, landing, MONTH)
     july = ingest_delivery(con, feed, landing, "2023-07").report
+    read_again(monkeypatch)  # the same June files: read again, not taken from the log
     rerun = ingest_delivery(con, feed, landing, MONTH).report
     rows = con.execute("SELECT processing_status, delivery_month FROM raw.civil_applications").fetchall()
     assert rows == [("不予认定", "2023-07")]

@@ -44,12 +44,12 @@ def test_unknown_codes_are_masked_by_kind(value, reported):
 def test_any_decode_or_cast_failure_of_a_file_names_it(tmp_path, monkeypatch):
     """An error the reader does not foresee (here a ValueError deep in parsing) turns the file
     away with its name, instead of stopping the month with a bare traceback."""
-    import ingestion.loader as loader
+    import ingestion.parse as parse
 
     def broken(*args, **kwargs):
         raise ValueError(f"could not convert {ID} to decimal")
 
-    monkeypatch.setattr(loader, "parse_file", broken)
+    monkeypatch.setattr(parse, "parse_file", broken)
     path = tmp_path / "civil_exits.csv"
     path.write_text(
         "区县,姓名,身份证号,原救助类别,退出日期,退出原因\n尧都区,张三,,低保,2023-06-01,其他\n", encoding="utf-8"
