@@ -3,6 +3,12 @@
 -- with a disability of level 一级/二级, whose income is below the 特困 basic living standard,
 -- 1.3 x S (rule N03): the monthly income per person of the latest verification in the look-back
 -- window when there is one, else the pension and wage lines with 人社.
+-- A person already on 低保 (issue 25, item 12, decided): 特困 also needs no 法定赡养人 able to
+-- support them, and no register delivers 赡养人 (the household links cannot find children who
+-- live elsewhere), so a lone 低保 elder with a small pension is most often an elder with
+-- children, paid up to the standard by 低保. Such a person raises N03 only on the catalogue's own
+-- condition (domain.md): no pension or wage paid on any 人社 line; the evidence then asks the
+-- county to check the 法定赡养人. A person on no programme raises on the income test as before.
 with household_counts as (
     -- dated records that count the person's household; a 单人保 member's roster of one is not a
     -- household of one
@@ -64,7 +70,9 @@ select
         then '；家庭经济状况核对月人均收入' || {{ quoted('cast(round(verified_incomes.monthly_income, 2) as decimal(14, 2))', '元') }}
         else '；人社局月养老金与工资收入' || coalesce(incomes.monthly_income, 0) || '元' end
     || '，低于特困基本生活标准'
-    || round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2) || '元；未纳入特困供养' as evidence,
+    || cast(round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2) as decimal(14, 2)) || '元（低保标准'
+    || cast(pm.dibao_standard as decimal(14, 2)) || '元×' || {{ threshold('tekun_standard_multiplier') }} || '）；未纳入特困供养'
+    || case when pm.category = 'dibao' then '；已享受低保，人社局无养老金或工资收入，须核实有无法定赡养人（部门数据无赡养人信息）' else '' end as evidence,
     cast(null as string) as level_override
 from {{ ref('int_person_categories') }} as pm
 inner join alone using (person_key)
@@ -78,4 +86,5 @@ where coalesce(pm.category <> 'tekun', true)
     and ({{ age_at_month_end('pm.birth_date') }} >= {{ threshold('n03_elderly_age') }}
         or {{ age_at_month_end('pm.birth_date') }} < {{ threshold('n03_child_age') }}
         or severe.person_key is not null)
+    and (coalesce(pm.category <> 'dibao', true) or coalesce(incomes.monthly_income, 0) = 0)
     and coalesce(verified_incomes.monthly_income, incomes.monthly_income, 0) < round({{ threshold('tekun_standard_multiplier') }} * pm.dibao_standard, 2)
