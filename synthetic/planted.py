@@ -150,9 +150,11 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         add(("P04",), p, hh, "dibao card holder without 困难残疾人生活补贴")
 
     def p05(i: int) -> None:
-        hh = _household(b, "dibao")
+        # issue 25 item 9: a 支出型 household is in the renovation programme's scope too
+        programme = ["dibao", "expenditure_hardship"][i % 2]
+        hh = _household(b, programme)
         hh.overrides["housing_safety"] = ["D级", "C级"][i % 2]
-        add(("P05",), hh.head, hh, f"dibao house {hh.overrides['housing_safety']} not in renovation")
+        add(("P05",), hh.head, hh, f"{programme} house {hh.overrides['housing_safety']} not in renovation")
 
     def p06(i: int) -> None:
         hh = _household(b, "dibao", head_age=40)
@@ -189,16 +191,24 @@ def plant_cases(b: CityBuilder, ev: Events, per_rule: int = 2) -> list[PlantedCa
         hh = _household(b, None, urban=True)
         p = hh.head
         # two stays under U02's 20,000 each: the twelve months' total is N05's alone
-        _settlement(b, ev, p, 200, oop=14000.0, assistance=0.0)
-        _settlement(b, ev, p, 45, oop=14000.0, assistance=0.0)
-        add(("N05",), p, hh, "non-low-income person with 28,000 yuan out of pocket in two stays", 200, 365)
+        if i % 2 == 0:
+            _settlement(b, ev, p, 200, oop=14000.0, assistance=0.0)
+            _settlement(b, ev, p, 45, oop=14000.0, assistance=0.0)
+            add(("N05",), p, hh, "non-low-income person with 28,000 yuan out of pocket in two stays", 200, 365)
+        else:  # issue 25 item 8: the household's rigid spending, two members' stays together
+            _settlement(b, ev, p, 200, oop=15000.0, assistance=0.0)
+            _settlement(b, ev, hh.members[1], 45, oop=13000.0, assistance=0.0)
+            add(("N05",), p, hh, "non-low-income household with 15,000 + 13,000 yuan out of pocket", 200, 365)
 
     def n06(i: int) -> None:
         hh = _household(b, None, size=3)
         hh.income_annual = round(0.7 * b.standards[(hh.county_code, False)] * 12 * 3, -1)
-        hh.rural_category, hh.monitoring_category, hh.risk_eliminated = "监测户", "边缘易致贫户", "否"
+        if i % 2 == 0:
+            hh.rural_category, hh.monitoring_category, hh.risk_eliminated = "监测户", "边缘易致贫户", "否"
+        else:  # issue 25 item 9: a 脱贫户 below the line belongs to somebody
+            hh.rural_category, hh.monitoring_category, hh.risk_eliminated = "脱贫户", None, "是"
         hh.rural_code = f"{hh.county_code}{b.n_households:09d}"
-        add(("N06",), hh.head, hh, "rural monitoring household at risk, low income, no dibao")
+        add(("N06",), hh.head, hh, f"rural {hh.rural_category} low income, no dibao")
 
     def n07(i: int) -> None:
         hh = _household(b, None)
