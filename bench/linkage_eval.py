@@ -303,6 +303,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", default=f"{TRAINING_SEED},11", help="generator seeds (the model's own first)")
     parser.add_argument("--profiles", default="default,stress", help="generator noise profiles (synthetic/noise.py)")
     parser.add_argument("--report", default=None, help="default bench/reports/linkage_eval_<people>.md")
+    parser.add_argument(
+        "--keep",
+        default=None,
+        help="keep each month's generated city and warehouse under this folder (<profile>_<seed>_<noise>), to "
+        "replay the decision on its scored pairs; default: a temporary folder, removed",
+    )
     args = parser.parse_args(argv)
     baselines = tuple(b for b in BASELINES if not (b == "plain Splink" and args.without_plain_splink))
     report = Path(args.report or ROOT / "bench" / "reports" / f"linkage_eval_{args.people}.md")
@@ -346,8 +352,12 @@ def main(argv: list[str] | None = None) -> None:
     for profile in args.profiles.split(","):
         for seed in (int(x) for x in args.seeds.split(",")):
             for noise in (float(n) for n in args.noise.split(",")):
-                with tempfile.TemporaryDirectory(prefix="linfen-eval-") as tmp:
-                    rows, ceiling, blank = evaluate(args.people, noise, Path(tmp), seed, profile, baselines)
+                if args.keep:
+                    kept = Path(args.keep) / f"{profile}_{seed}_{noise:g}"
+                    rows, ceiling, blank = evaluate(args.people, noise, kept, seed, profile, baselines)
+                else:
+                    with tempfile.TemporaryDirectory(prefix="linfen-eval-") as tmp:
+                        rows, ceiling, blank = evaluate(args.people, noise, Path(tmp), seed, profile, baselines)
                 for r in rows:
                     line = (
                         f"| {profile} | {seed} | {r['noise']:g} | {r['method']} | {r['subset']} | {r['true_pairs']} "
