@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -266,4 +267,40 @@ def update_data_docs(docs_root: Path) -> str:
     """Rebuild the HTML Data Docs from the stored validations (once a run: it renders them all)."""
     context = _file_context(str(docs_root))
     context.build_data_docs()
-    return context.get_docs_sites_urls()[0]["site_url"]
+    url = context.get_docs_sites_urls()[0]["site_url"]
+    if url.startswith("file://"):
+        make_docs_offline(Path(url.removeprefix("file://")).parent)
+    return url
+
+
+OFFLINE_ASSETS = Path(__file__).parent / "data_docs_offline"
+_REMOTE_TAGS = (
+    re.compile(r'<link\b[^>]*href="https?://[^"]*"[^>]*>\s*'),
+    re.compile(r'<script\b[^>]*src="https?://[^"]*"[^>]*>\s*</script>\s*'),
+    re.compile(r'<img\b[^>]*src="https?://[^"]*"[^>]*>'),
+)
+
+
+def make_docs_offline(site: Path) -> int:
+    """GX Data Docs load their CSS and JS from CDNs: offline the index is unstyled and empty.
+    Drop every remote stylesheet, script and image and link the local stand-ins
+    (data_docs_offline/: a small stylesheet and a script drawing the index's tables, tabs and
+    collapsible sections). Returns the pages rewritten."""
+    static = site / "static" / "offline"
+    static.mkdir(parents=True, exist_ok=True)
+    for asset in OFFLINE_ASSETS.iterdir():
+        shutil.copyfile(asset, static / asset.name)
+    pages = 0
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        if "static/offline/offline.js" in html:
+            continue
+        for pattern in _REMOTE_TAGS:
+            html = pattern.sub("", html)
+        html = re.sub(r"url\('https?://[^']*'\)", "none", html)
+        rel = Path(os.path.relpath(static, page.parent)).as_posix()
+        local = f'<link rel="stylesheet" href="{rel}/offline.css"><script src="{rel}/offline.js"></script>'
+        html = html.replace("</head>", local + "</head>", 1)
+        write_atomically(page, html.encode("utf-8"))
+        pages += 1
+    return pages
