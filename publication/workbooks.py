@@ -246,12 +246,14 @@ def write_detail_sheet(
     to_fill = workbook.add_format({**small, "bold": True, "bg_color": "#FFF2CC"})
     plain = workbook.add_format(small)
     late = workbook.add_format({**small, "bg_color": "#FFC7CE", "font_color": "#9C0006"})
+    late_due = workbook.add_format({**small, "bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True})
     fillable = workbook.add_format({**small, "locked": False, "bg_color": "#FFFBEA"})
     date_fillable = workbook.add_format({**small, "locked": False, "bg_color": "#FFFBEA", "num_format": "yyyy-mm-dd"})
     sheet = workbook.add_worksheet(name)
     order = sorted(range(len(rows)), key=lambda i: work_order(rows[i]))
     headers = ([lead[0]] if lead else []) + ALERT_COLUMNS
     shift = len(headers) - len(ALERT_COLUMNS)
+    due_at = headers.index("处置时限")
     for col, title in enumerate(headers):
         sheet.write_string(0, col, title, header)
     for col, title in enumerate(DISPOSAL_COLUMNS, start=len(headers)):
@@ -262,7 +264,7 @@ def write_detail_sheet(
         style = late if is_overdue_row(row) else plain
         values = ([lead[1][i]] if lead else []) + [str(v) for v in row]
         for c, value in enumerate(values):
-            sheet.write_string(r, c, value, style)
+            sheet.write_string(r, c, value, late_due if style is late and c == due_at else style)
         lines = max(shown_lines(v, DETAIL_WIDTHS.get(t, 7)) for v, t in zip(values, headers, strict=True))
         sheet.set_row(r, 12 * lines + 2)
         for c in range(len(headers), len(headers) + len(DISPOSAL_COLUMNS)):

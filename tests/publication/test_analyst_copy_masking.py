@@ -44,7 +44,7 @@ def test_every_id_number_column_is_masked_by_default(warehouse, monkeypatch):
     ]
     # the delivered text, spaces and all, and a short one wholly starred
     assert values(copy, "SELECT head_id_number_raw FROM raw.civil_dibao ORDER BY member_name") == [
-        " 14100*********23X ",
+        " 14100**********23X ",
         "*****",
     ]
     assert values(copy, "SELECT head_id_number_status FROM raw.civil_dibao ORDER BY member_name") == [

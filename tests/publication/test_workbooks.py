@@ -162,3 +162,57 @@ def test_values_from_the_feeds_are_text_and_only_the_disposal_columns_can_be_edi
         locked = sheet.cell(row=2, column=c).protection.locked
         assert locked == (c <= len(ALERT_COLUMNS)), sheet.cell(row=1, column=c).value
     assert sheet.cell(row=2, column=ALERT_COLUMNS.index("处置时限") + 1).font.b, "the overdue mark stands out"
+
+
+def test_rows_in_work_order_the_publication_day_stated_and_enforced(tmp_path):
+    """Issues 29 and 31: 红 before 橙 before 黄, overdue first within a level, then the due date;
+    the summary and 填报说明 state the publication day, and each row's 处置日期 accepts no day
+    before its alert's first publication (an alert of an earlier month: that month's day)."""
+    from datetime import date
+
+    import openpyxl
+
+    from publication.instructions import INSTRUCTIONS_SHEET
+    from publication.workbooks import ALERT_COLUMNS, OVERDUE_MARK
+
+    level, due = ALERT_COLUMNS.index("预警等级"), ALERT_COLUMNS.index("处置时限")
+
+    def row(alert_id, grade, when):
+        r = list(ROW)
+        r[0], r[level], r[due] = alert_id, grade, when
+        return r
+
+    rows = [
+        row("A-YELLOW", "黄", "2023-07-20"),
+        row("A-ORANGE-LATE", "橙", "2023-07-30" + OVERDUE_MARK),
+        row("A-RED", "红", "2023-07-25"),
+        row("A-ORANGE", "橙", "2023-07-21"),
+        row("A-RED-LATE", "红", "2023-07-28" + OVERDUE_MARK),
+    ]
+    path = tmp_path / "141002_测试_低收入人口监测预警_2023-06.xlsx"
+    earlier = {"A-YELLOW": date(2023, 6, 12)}
+    write_county_workbook(path, "测试", "2023-06", rows, published_on=date(2023, 7, 10), first_published=earlier)
+    book = openpyxl.load_workbook(path)
+    sheet = book["预警明细"]
+    assert [sheet.cell(row=r, column=1).value for r in range(2, 7)] == [
+        "A-RED-LATE", "A-RED", "A-ORANGE-LATE", "A-ORANGE", "A-YELLOW",
+    ]  # fmt: skip
+    summary = [c.value for col in book["汇总"].iter_cols() for c in col if c.value]
+    assert any("本表发布日：2023-07-10" in str(v) for v in summary)
+    levels = [v for v in summary if v in ("红", "橙", "黄")]
+    assert levels == ["红", "橙", "黄"]
+    assert INSTRUCTIONS_SHEET in book.sheetnames
+    instructions = " ".join(str(c.value) for col in book[INSTRUCTIONS_SHEET].iter_cols() for c in col if c.value)
+    assert "2023-07-10" in instructions and "无法联系" in instructions and "反馈期限" in instructions
+    date_col = openpyxl.utils.get_column_letter(len(ALERT_COLUMNS) + 3)
+    rules = {}
+    for validation in sheet.data_validations.dataValidation:
+        if validation.type == "date":
+            for cell_range in validation.sqref.ranges:
+                rules[str(cell_range)] = (validation.operator, validation.formula1)
+    yellow_row = 6  # the last row
+    assert rules[f"{date_col}{yellow_row}"] == (
+        "greaterThanOrEqual",
+        str((date(2023, 6, 12) - date(1899, 12, 30)).days),
+    )
+    assert rules[f"{date_col}2"] == ("greaterThanOrEqual", str((date(2023, 7, 10) - date(1899, 12, 30)).days))
