@@ -67,9 +67,10 @@ def load_cases(library: Path = LIBRARY) -> list[Case]:
     return cases
 
 
-def _county_codes() -> list[str]:
+def _counties() -> dict[str, str]:
+    """county code -> name (seed counties.csv); case rows may write either."""
     with COUNTIES.open(encoding="utf-8") as f:
-        return [r["county_code"] for r in csv.DictReader(f)]
+        return {r["county_code"]: r["county_name"] for r in csv.DictReader(f)}
 
 
 def _rows_by_feed(cases: list[Case], month: str) -> dict[str, list[list[str]]]:
@@ -131,11 +132,12 @@ def build(out: Path, cases: list[Case] | None = None, months: tuple[str, ...] = 
             groups: dict[str, list[list[str]]] = {}
             if spec.per_county:
                 county_at = feed.column_names.index("county")
-                for county in _county_codes():
-                    groups[f"{code}__{county}"] = [r for r in body if r[county_at] == county]
+                for county, county_name in _counties().items():
+                    groups[f"{code}__{county}"] = [r for r in body if r[county_at] in (county, county_name)]
             else:
                 groups[code] = body
-            titles = [f"临汾市{year}年{int(mon)}月{feed.title}", f"填报单位：临汾市{feed.department}"][: spec.title_rows]
+            titles = [f"临汾市{year}年{int(mon)}月{feed.title}", f"填报单位：临汾市{feed.department}"]
+            titles = titles[: spec.title_rows]
             for name, rows in groups.items():
                 path = folder / f"{name}.{spec.format}"
                 if spec.format == "csv":
@@ -151,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     for month, folder in build(args.out).items():
-        print(f"{month}: {folder}")
+        print(f"{month}: {folder}")  # noqa: T201 (the command's output)
     return 0
 
 
