@@ -15,6 +15,7 @@ COUNTIES = [("141002", "尧都区", 95), ("141021", "曲沃县", 23), ("141022",
 
 class Version:
     label = "v1"
+    published_on = None
 
 
 @pytest.fixture
@@ -28,7 +29,8 @@ def quick_publication(monkeypatch):
     monkeypatch.setattr(publish, "alert_rows", lambda con, month: [])
     monkeypatch.setattr(publish, "month_notes", lambda *args: [])
     monkeypatch.setattr(publish, "feedback_problems", lambda *args: [])
-    monkeypatch.setattr(publish, "write_overviews", lambda con, month, staging: [])
+    monkeypatch.setattr(publish, "first_publication_days", lambda con, month: {})
+    monkeypatch.setattr(publish, "write_overviews", lambda con, month, staging, *days: [])
     monkeypatch.setattr(publish, "check_staged_workbooks", lambda *args: None)
 
     def write(path, *args):
