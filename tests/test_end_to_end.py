@@ -82,6 +82,9 @@ def test_rules_raise_little_beyond_the_planted_cases(pipeline_run, warehouse):
     damaged by the generator's noise that no other record resolves is a true S08)."""
     scores = planted_alert_scores(warehouse, pipeline_run.month.truth_dir, "2023-06")
     linkage_sensitive = {"P01", "U01", "S08"}  # S08 is exactly what linkage could not resolve
+    # N06 now reads 脱贫户 below the 低保 line (issue 25 item 9); the generator's truth does not yet
+    # label its background 脱贫户 that fall below it (one at 2,500 people): open, see the issue's note
+    linkage_sensitive.add("N06")
     assert all(s.precision == 1 for s in scores if s.rule_id not in linkage_sensitive), [
         (s.rule_id, s.raised, s.raised_planted) for s in scores if s.precision < 1
     ]
@@ -128,7 +131,7 @@ def test_one_workbook_per_county_with_only_its_own_alerts(pipeline_run, warehous
     for path in files:
         code = path.name[:6]
         reader = fastexcel.read_excel(str(path))
-        assert reader.sheet_names == ["汇总", "预警明细"]
+        assert reader.sheet_names == ["汇总", "预警明细", "填报说明"]
         sheet = reader.load_sheet("预警明细", dtypes="string").to_polars()
         assert sheet.columns == ALERT_COLUMNS + DISPOSAL_COLUMNS
         ids = sheet["预警编号"].to_list()

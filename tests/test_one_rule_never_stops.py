@@ -148,7 +148,11 @@ def test_a_quoted_value_missing_leaves_the_evidence_a_text(august_runs):
     *_, warehouse, _ = august_runs["held"]
     assert not query(warehouse, "SELECT 1 FROM main.alerts WHERE month = ? AND evidence IS NULL", AUGUST)
     assert not query(warehouse, "SELECT 1 FROM main.held_back_rules WHERE month = ? AND rule_id = 'P01'", AUGUST)
-    blank = query(warehouse, "SELECT evidence FROM alert_rules.alert_u01 WHERE evidence LIKE '%（未填）%'")
+    # the report's 灾害种类 left blank: the date is followed by the quoted blank (an unpaid amount is quoted too)
+    blank = query(
+        warehouse,
+        "SELECT evidence FROM alert_rules.alert_u01 WHERE regexp_matches(evidence, '\\d{4}-\\d{2}-\\d{2}（未填）')",
+    )
     assert len(blank) == 1, "the report without 灾害种类 is quoted as （未填）"
 
 

@@ -14,7 +14,7 @@ def test_progress_lines_for_each_stage_and_feed(pipeline_run):
     text = "\n".join(progress)
     for feed in FEEDS:
         assert f"feed  {feed.code}: " in text, feed.code
-    for stage in ("county_feedback", "delivery_log", "record_linkage", "county_workbooks"):
+    for stage in ("county_feedback", "delivery_log", "record_linkage", "publication__county_workbooks"):
         assert f"stage {stage} started" in text and f"stage {stage} done (" in text, stage
     assert out.index(progress[-1]) < out.index("month 2023-06 done in")  # as it goes, not after
     assert not re.search(r"\d{17}[\dXx]", text)  # no ID number
