@@ -56,7 +56,10 @@ def assign_programme(b: CityBuilder, hh: Household) -> None:
         hh.programme = "expenditure_hardship"
     if severe_single and hh.programme != "tekun" and head.age(b.d) < 60 and not head.contribution_base:
         head.job, head.contribution_base, head.employment_status = "enterprise", 3000.0, "就业"
-    if not hh.urban and (rng.random() < (0.35 if low_income(hh) else 0.06)):
+    # a background 脱贫户 below the 低保 line is on 低保 or 特困 (its assistance in place: N06 reads
+    # 脱贫户 too); one kept off by its assets is not tagged, since no feed shows the assets to N06
+    below_line_uncovered = per_person < s and hh.programme not in ("dibao", "tekun")
+    if not hh.urban and (rng.random() < (0.35 if low_income(hh) else 0.06)) and not below_line_uncovered:
         hh.rural_category = "脱贫户"
         hh.risk_eliminated = "是"
     elif not hh.urban and rng.random() < 0.015:

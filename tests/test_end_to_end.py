@@ -82,9 +82,6 @@ def test_rules_raise_little_beyond_the_planted_cases(pipeline_run, warehouse):
     damaged by the generator's noise that no other record resolves is a true S08)."""
     scores = planted_alert_scores(warehouse, pipeline_run.month.truth_dir, "2023-06")
     linkage_sensitive = {"P01", "U01", "S08"}  # S08 is exactly what linkage could not resolve
-    # N06 now reads 脱贫户 below the 低保 line (issue 25 item 9); the generator's truth does not yet
-    # label its background 脱贫户 that fall below it (one at 2,500 people): open, see the issue's note
-    linkage_sensitive.add("N06")
     assert all(s.precision == 1 for s in scores if s.rule_id not in linkage_sensitive), [
         (s.rule_id, s.raised, s.raised_planted) for s in scores if s.precision < 1
     ]
